@@ -1,0 +1,5 @@
+"""``python -m botgraph`` runs the command line."""
+
+from botgraph.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,352 @@
+"""Detection: the whole pipeline in one call, and its typed result."""
+
+from __future__ import annotations
+
+import csv
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal
+
+import numpy as np
+
+from botgraph._validation import check_choice, check_int, check_number
+from botgraph._version import __version__
+from botgraph.communities import METHODS, Partition, communities
+from botgraph.errors import ParameterError
+from botgraph.fusion import CoordinationNetwork, fuse
+from botgraph.ingest import Records, RejectedRow, ingest
+from botgraph.projection import CoGraph, project_bipartite
+from botgraph.scoring import AccountScore, Cluster, score
+from botgraph.traces import layer_names, traces
+
+__all__ = ["DEFAULT_WINDOW", "Detection", "detect"]
+
+logger = logging.getLogger(__name__)
+
+#: Default co-action window in seconds: coordination-network-toolkit's documented
+#: co-tweet window and the window of CooRTweet's vignette.
+DEFAULT_WINDOW = 60.0
+
+_TABLES = ("accounts", "clusters", "edges")
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Detection:
+    """Result of :func:`detect`.
+
+    Attributes
+    ----------
+    clusters : tuple of Cluster
+        Reported coordinated clusters, most coordinated first.
+    accounts : tuple of AccountScore
+        One entry per input account (sorted by account id), score in [0, 1].
+    network : CoordinationNetwork
+        The fused network with per-layer evidence on every edge.
+    partition : Partition
+        Communities of every account (reported or not).
+    graphs : Mapping[str, CoGraph]
+        The per-layer co-action graphs that were fused.
+    parameters : Mapping[str, object]
+        Every parameter used, defaults included.
+    version : str
+        botgraph version that produced the result.
+    rejected : tuple of RejectedRow
+        Input rows set aside (``on_invalid="drop"``), with reasons.
+    n_records : int
+        Records analysed (after rejections).
+    """
+
+    clusters: tuple[Cluster, ...]
+    accounts: tuple[AccountScore, ...]
+    network: CoordinationNetwork
+    partition: Partition
+    graphs: Mapping[str, CoGraph]
+    parameters: Mapping[str, Any]
+    version: str
+    rejected: tuple[RejectedRow, ...]
+    n_records: int
+
+    @property
+    def flagged(self) -> tuple[str, ...]:
+        """Account ids in reported clusters, sorted."""
+        return tuple(sorted(m for c in self.clusters for m in c.members))
+
+    def account(self, account_id: str) -> AccountScore:
+        """Score of one account; raises KeyError if it was not in the input."""
+        for acc in self.accounts:
+            if acc.account_id == account_id:
+                return acc
+        raise KeyError(account_id)
+
+    def __repr__(self) -> str:
+        return (
+            f"Detection(clusters={len(self.clusters)}, flagged={len(self.flagged)}, "
+            f"accounts={len(self.accounts)}, records={self.n_records}, "
+            f"edges={len(self.network)}, rejected={len(self.rejected)})"
+        )
+
+    def summary(self) -> str:
+        """Human-readable summary: counts, then one line per reported cluster."""
+        lines = [
+            f"botgraph {self.version}: {self.n_records} records, {len(self.accounts)} accounts, "
+            f"layers {', '.join(self.network.layers)}",
+            f"{len(self.network)} coordination edges; {len(self.clusters)} coordinated clusters "
+            f"with {len(self.flagged)} accounts",
+        ]
+        if self.rejected:
+            lines.append(f"{len(self.rejected)} input rows rejected (see .rejected)")
+        for c in self.clusters[:20]:
+            lines.append(f"  #{c.id} score {c.score:.2f}: {c.reason}")
+        if len(self.clusters) > 20:
+            lines.append(f"  ... and {len(self.clusters) - 20} more clusters")
+        return "\n".join(lines)
+
+    def table(self, name: Literal["accounts", "clusters", "edges"] = "accounts") -> dict[str, Any]:
+        """One result table as a dict of equally long columns.
+
+        ``"accounts"``: account_id, score, cluster_id (-1 when none), degree,
+        strongest_partner, n_records. ``"clusters"``: id, size, score, density,
+        n_edges, median_gap, n_targets, n_records, layers, reason, members.
+        ``"edges"``: the network's edge table.
+        """
+        check_choice(name, "name", "Detection.table", _TABLES)
+        if name == "edges":
+            return self.network.columns()
+        if name == "accounts":
+            return {
+                "account_id": [a.account_id for a in self.accounts],
+                "score": [a.score for a in self.accounts],
+                "cluster_id": [-1 if a.cluster_id is None else a.cluster_id for a in self.accounts],
+                "degree": [a.degree for a in self.accounts],
+                "strongest_partner": [a.strongest_partner or "" for a in self.accounts],
+                "n_records": [a.n_records for a in self.accounts],
+            }
+        return {
+            "id": [c.id for c in self.clusters],
+            "size": [c.size for c in self.clusters],
+            "score": [c.score for c in self.clusters],
+            "density": [c.density for c in self.clusters],
+            "n_edges": [c.n_edges for c in self.clusters],
+            "median_gap": [c.median_gap for c in self.clusters],
+            "n_targets": [c.n_targets for c in self.clusters],
+            "n_records": [c.n_records for c in self.clusters],
+            "layers": [
+                " ".join(f"{k}:{v}" for k, v in c.layers.items() if v) for c in self.clusters
+            ],
+            "reason": [c.reason for c in self.clusters],
+            "members": [" ".join(c.members) for c in self.clusters],
+        }
+
+    def to_pandas(self, table: Literal["accounts", "clusters", "edges"] = "accounts") -> Any:
+        """One result table as a pandas DataFrame (needs pandas); see :meth:`table`."""
+        from botgraph.export import columns_to_pandas
+
+        return columns_to_pandas(self.table(table))
+
+    def to_networkx(self) -> Any:
+        """The network as networkx graph; nodes carry ``score`` and ``cluster`` (-1: none)."""
+        from botgraph.export import columns_to_networkx
+
+        nodes = {
+            a.account_id: {
+                "score": a.score,
+                "cluster": -1 if a.cluster_id is None else a.cluster_id,
+            }
+            for a in self.accounts
+        }
+        return columns_to_networkx(
+            self.network.accounts, self.network.columns(), node_attributes=nodes
+        )
+
+    def to_igraph(self) -> Any:
+        """The network as igraph graph; vertices carry ``name``, ``score``, ``cluster``."""
+        from botgraph.export import columns_to_igraph
+
+        net = self.network
+        return columns_to_igraph(
+            net.accounts,
+            net.account_a,
+            net.account_b,
+            net.columns(),
+            node_attributes={
+                "score": np.array([a.score for a in self.accounts]),
+                "cluster": np.array(
+                    [-1 if a.cluster_id is None else a.cluster_id for a in self.accounts]
+                ),
+            },
+        )
+
+    def save(self, directory: str | os.PathLike[str]) -> tuple[Path, ...]:
+        """Write ``clusters.csv``, ``accounts.csv``, ``edges.csv`` and ``network.graphml``.
+
+        Returns the paths written. The directory is created if needed.
+        """
+        from botgraph.export import write_graphml
+
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name in _TABLES:
+            cols = self.table(name)  # type: ignore[arg-type]
+            path = out / f"{name}.csv"
+            with path.open("w", newline="", encoding="utf-8") as fh:
+                writer = csv.writer(fh)
+                writer.writerow(list(cols))
+                writer.writerows(
+                    zip(*(np.asarray(v, dtype=object).tolist() for v in cols.values()), strict=True)
+                )
+            written.append(path)
+        graphml = out / "network.graphml"
+        write_graphml(self.to_networkx(), graphml)
+        written.append(graphml)
+        return tuple(written)
+
+
+def _windows(window: float | Mapping[str, float], layers: Sequence[str]) -> dict[str, float]:
+    if isinstance(window, Mapping):
+        unknown = sorted(set(window) - set(layers))
+        if unknown:
+            raise ParameterError(
+                f"The 'window' parameter of detect must map analysed layers {list(layers)} "
+                f"to seconds. Got windows for {unknown} instead."
+            )
+        return {
+            layer: check_number(window.get(layer, DEFAULT_WINDOW), "window", "detect", low=0.0)
+            for layer in layers
+        }
+    w = check_number(window, "window", "detect", low=0.0)
+    return dict.fromkeys(layers, w)
+
+
+def detect(
+    records: Any,
+    *,
+    layers: Sequence[str] | None = None,
+    window: float | Mapping[str, float] = DEFAULT_WINDOW,
+    min_keys: int = 2,
+    method: Literal["leiden", "louvain", "components"] = "leiden",
+    resolution: float = 1.0,
+    min_cluster_size: int = 3,
+    columns: Mapping[str, str] | None = None,
+    timezone: str | None = None,
+    on_invalid: Literal["raise", "drop"] = "raise",
+    rng: int | np.random.Generator | None = 0,
+) -> Detection:
+    """Find coordinated account clusters in *records*.
+
+    Parameters
+    ----------
+    records : iterable of mappings, DataFrame, Arrow table, path, or Records
+        Comment records; see :func:`botgraph.ingest` for the schema.
+    layers : sequence of str, optional
+        Layers to analyse. Default: every built-in layer with data in *records*
+        (``text``, ``url``, ``hashtag``, ``mention``, ``target``), plus a column
+        named ``object_id`` (a shared object, such as a retweeted tweet) when present.
+        Any other column name adds a custom layer of exact keys.
+    window : float or mapping of layer to float, default 60
+        Co-action window in seconds (inclusive), one for all layers or per layer
+        (layers left out of the mapping get 60).
+    min_keys : int, default 2
+        Distinct keys a pair must co-act on in one content layer to be linked
+        (see :func:`botgraph.fuse`).
+    method : {"leiden", "louvain", "components"}, default "leiden"
+        Community detection (see :func:`botgraph.communities`).
+    resolution : float, default 1.0
+        Modularity resolution for Leiden and Louvain.
+    min_cluster_size : int, default 3
+        Smallest community reported as a coordinated cluster.
+    columns, timezone, on_invalid
+        Passed to :func:`botgraph.ingest`.
+    rng : int, numpy.random.Generator or None, default 0
+        Seed of the community detection; the same seed gives the same clusters.
+
+    Returns
+    -------
+    Detection
+
+    Raises
+    ------
+    SchemaError
+        If the records are invalid (and ``on_invalid="raise"``).
+    ParameterError
+        If a parameter is invalid, or no layer has any data.
+
+    Notes
+    -----
+    Stages: ingest → traces per layer → windowed projection per layer → fusion
+    (an edge needs ``min_keys`` distinct co-acted keys in one content layer; its
+    weight sums the specificity of every co-acted key over all layers) →
+    communities → scores. A community with at least ``min_cluster_size`` members
+    is reported. See ``docs/scores.md``.
+
+    Examples
+    --------
+    >>> import botgraph
+    >>> data = botgraph.simulate(n_organic=300, days=4, rng=1)
+    >>> result = botgraph.detect(data.records)
+    >>> len(result.accounts) == len(data.truth.accounts)
+    True
+    >>> all(0.0 <= a.score <= 1.0 for a in result.accounts)
+    True
+    """
+    min_keys = check_int(min_keys, "min_keys", "detect", low=1)
+    method = check_choice(method, "method", "detect", METHODS)  # type: ignore[assignment]
+    resolution = check_number(resolution, "resolution", "detect", low=0.0, low_inclusive=False)
+    min_cluster_size = check_int(min_cluster_size, "min_cluster_size", "detect", low=2)
+    recs: Records = ingest(records, columns=columns, timezone=timezone, on_invalid=on_invalid)
+    if layers is None:
+        chosen = list(layer_names(recs))
+        if "object_id" in recs.fields and "object_id" not in chosen:
+            chosen.append("object_id")
+    else:
+        if isinstance(layers, str) or not all(isinstance(x, str) for x in layers):
+            raise ParameterError(
+                "The 'layers' parameter of detect must be a sequence of layer names. "
+                f"Got {layers!r} instead."
+            )
+        chosen = list(dict.fromkeys(layers))
+    if not chosen:
+        raise ParameterError(
+            "The 'layers' parameter of detect must name at least one layer, and no built-in "
+            f"layer has data in these records. Columns available as custom layers: "
+            f"{sorted(recs.fields)}. Pass layers=[...] naming one."
+        )
+    windows = _windows(window, chosen)
+    graphs: dict[str, CoGraph] = {}
+    for layer in chosen:
+        bip = traces(recs, layer)
+        graphs[layer] = project_bipartite(bip, window=windows[layer], record_ids=recs.record_id)
+        logger.info("layer %s: %d events, %d edges", layer, bip.n_events, len(graphs[layer]))
+    network = fuse(graphs, min_keys=min_keys)
+    partition = communities(
+        network, method=method, resolution=1.0 if method == "components" else resolution, rng=rng
+    )
+    clusters, accounts = score(network, partition, recs, min_cluster_size=min_cluster_size)
+    parameters = MappingProxyType(
+        {
+            "layers": tuple(chosen),
+            "window": MappingProxyType(windows),
+            "min_keys": min_keys,
+            "method": method,
+            "resolution": resolution,
+            "min_cluster_size": min_cluster_size,
+            "timezone": timezone,
+            "on_invalid": on_invalid,
+            "rng": rng if rng is None or isinstance(rng, int) else repr(rng),
+        }
+    )
+    return Detection(
+        clusters=clusters,
+        accounts=accounts,
+        network=network,
+        partition=partition,
+        graphs=MappingProxyType(graphs),
+        parameters=parameters,
+        version=__version__,
+        rejected=recs.rejected,
+        n_records=len(recs),
+    )

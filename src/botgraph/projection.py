@@ -1,0 +1,494 @@
+"""Projection: one layer's trace events → the account co-action graph (:class:`CoGraph`).
+
+Two accounts *co-act* on a key when each emitted the key and the two events lie
+within ``window`` seconds of each other (sliding and pairwise: ``|t_i - t_j| <=
+window``, both ends inclusive). Every such pair of events from two distinct
+accounts is one *co-action pair*; a :class:`CoGraph` has one undirected edge per
+pair of accounts with at least one co-action pair.
+
+The work is split so that a distributed engine can run it unchanged:
+:func:`project_partition` turns the events of a partition of trace keys into
+co-action pairs, and :func:`aggregate_pairs` reduces pairs (from any number of
+partitions) to edges. Because a key never spans two partitions, running the
+partitions separately and concatenating their pairs gives exactly the in-memory
+result.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from botgraph._validation import check_int, check_number
+from botgraph.ingest import Records, ingest
+from botgraph.traces import BipartiteGraph, traces
+
+__all__ = [
+    "CoGraph",
+    "CoactionPairs",
+    "aggregate_pairs",
+    "project",
+    "project_bipartite",
+    "project_partition",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Co-action pairs materialised at once before a chunk is reduced (about 0.5 GB of
+#: temporary arrays); bounds the peak memory of the pair enumeration.
+_CHUNK_PAIRS = 10_000_000
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CoactionPairs:
+    """Co-action pairs of one partition of trace keys (account codes, not labels).
+
+    Attributes
+    ----------
+    account_a, account_b : ndarray of int64
+        The two accounts, ``account_a < account_b``.
+    key : ndarray of int64
+        Key both events carry.
+    dt : ndarray of float64
+        Absolute time between the two events, in seconds.
+    record_a, record_b : ndarray of int64
+        Record index of the event of ``account_a`` and of ``account_b``.
+    """
+
+    account_a: NDArray[np.int64]
+    account_b: NDArray[np.int64]
+    key: NDArray[np.int64]
+    dt: NDArray[np.float64]
+    record_a: NDArray[np.int64]
+    record_b: NDArray[np.int64]
+
+    def __len__(self) -> int:
+        return int(self.key.shape[0])
+
+    @classmethod
+    def concat(cls, parts: list[CoactionPairs]) -> CoactionPairs:
+        """Concatenate the pairs of several partitions."""
+        if not parts:
+            e = np.zeros(0, dtype=np.int64)
+            return cls(e, e, e, np.zeros(0, dtype=np.float64), e, e)
+        return cls(*(np.concatenate([getattr(p, n) for p in parts]) for n in cls.__slots__))
+
+
+def _window_ends(
+    event_key: NDArray[np.int64], event_time: NDArray[np.float64], window: float
+) -> NDArray[np.int64]:
+    """For each event, one past the last later event of the same key within the window.
+
+    Events must be sorted by key then time. Times are replaced by their dense rank so
+    that (key, time) becomes one exactly comparable int64 and a single
+    ``searchsorted`` finds every window end.
+    """
+    unique_times = np.unique(event_time)
+    rank = np.searchsorted(unique_times, event_time).astype(np.int64)
+    reach = np.searchsorted(unique_times, event_time + window, side="right").astype(np.int64) - 1
+    base = np.int64(unique_times.shape[0] + 1)
+    composite = event_key * base + rank
+    return np.searchsorted(composite, event_key * base + reach, side="right").astype(np.int64)
+
+
+def _chunks(ends: NDArray[np.int64], limit: int) -> Iterator[tuple[int, int]]:
+    """Split event positions into ranges whose pair counts stay near *limit*."""
+    n = ends.shape[0]
+    counts = ends - np.arange(n, dtype=np.int64) - 1
+    cumulative = np.cumsum(counts)
+    start = 0
+    while start < n:
+        before = cumulative[start - 1] if start else 0
+        stop = int(np.searchsorted(cumulative, before + limit, side="right"))
+        stop = max(stop, start + 1)
+        yield start, min(stop, n)
+        start = stop
+
+
+def project_partition(
+    event_account: NDArray[np.int64],
+    event_key: NDArray[np.int64],
+    event_time: NDArray[np.float64],
+    event_record: NDArray[np.int64],
+    *,
+    window: float,
+    chunk_pairs: int = _CHUNK_PAIRS,
+) -> CoactionPairs:
+    """Enumerate the co-action pairs of a partition of trace keys.
+
+    Parameters
+    ----------
+    event_account, event_key, event_time, event_record : ndarray
+        Trace events sorted by key, then time (as in :class:`BipartiteGraph`). The
+        partition must hold *every* event of each of its keys.
+    window : float
+        Maximum time between two events, in seconds (inclusive).
+    chunk_pairs : int, default 10_000_000
+        Pairs enumerated at once; bounds the temporary memory.
+
+    Returns
+    -------
+    CoactionPairs
+        One row per pair of events of distinct accounts on the same key within the
+        window. Pairs of one account with itself are dropped.
+
+    Notes
+    -----
+    Cost is linear in the number of events plus the number of event pairs inside
+    the window, never quadratic in a key's total popularity: each event's window end
+    is found by binary search and only the pairs inside it are generated.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = project_partition(
+    ...     np.array([0, 1, 2]), np.array([0, 0, 0]), np.array([0.0, 30.0, 100.0]),
+    ...     np.array([0, 1, 2]), window=70)
+    >>> p.account_a.tolist(), p.account_b.tolist(), p.dt.tolist()
+    ([0, 1], [1, 2], [30.0, 70.0])
+    """
+    n = int(event_key.shape[0])
+    if n == 0:
+        return CoactionPairs.concat([])
+    ends = _window_ends(event_key, event_time, window)
+    parts: list[CoactionPairs] = []
+    for lo, hi in _chunks(ends, chunk_pairs):
+        counts = ends[lo:hi] - np.arange(lo, hi, dtype=np.int64) - 1
+        total = int(counts.sum())
+        if total == 0:
+            continue
+        first = np.repeat(np.arange(lo, hi, dtype=np.int64), counts)
+        offsets = np.cumsum(counts) - counts
+        second = first + 1 + (np.arange(total, dtype=np.int64) - np.repeat(offsets, counts))
+        acc_1 = event_account[first]
+        acc_2 = event_account[second]
+        distinct = acc_1 != acc_2
+        first, second, acc_1, acc_2 = (
+            first[distinct],
+            second[distinct],
+            acc_1[distinct],
+            acc_2[distinct],
+        )
+        swap = acc_1 > acc_2
+        rec_1 = event_record[first]
+        rec_2 = event_record[second]
+        parts.append(
+            CoactionPairs(
+                account_a=np.where(swap, acc_2, acc_1),
+                account_b=np.where(swap, acc_1, acc_2),
+                key=event_key[first],
+                dt=event_time[second] - event_time[first],
+                record_a=np.where(swap, rec_2, rec_1),
+                record_b=np.where(swap, rec_1, rec_2),
+            )
+        )
+    return CoactionPairs.concat(parts)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CoGraph:
+    """Co-action graph of one layer: an undirected edge per co-acting account pair.
+
+    Attributes
+    ----------
+    layer : str
+        Layer the graph was projected from.
+    window : float
+        Window in seconds.
+    accounts : ndarray of object (str)
+        Every account of the input (the node set, including isolated accounts).
+    account_a, account_b : ndarray of int64
+        Edge end points as indices into ``accounts``, ``account_a < account_b``.
+        Edges are sorted by ``(account_a, account_b)``.
+    pairs : ndarray of int64
+        Co-action pairs behind the edge (pairs of events within the window).
+    keys : ndarray of int64
+        Distinct keys the two accounts co-acted on.
+    min_dt, median_dt : ndarray of float64
+        Smallest and median time between the paired events, in seconds.
+    key_weight : ndarray of float64
+        Sum over the distinct co-acted keys of the key's specificity
+        ``ln(1 + N / n_k)`` (``N`` accounts in the input, ``n_k`` accounts that
+        used key ``k``): a key used by everybody adds only ``ln 2``.
+    evidence : tuple of tuple of str
+        Record ids behind each edge: those of the closest pairs in time, at most
+        ``2 * max_evidence`` ids per edge.
+    extra : Mapping[str, ndarray]
+        Further per-edge columns added by later stages (e.g. p-values).
+    """
+
+    layer: str
+    window: float
+    accounts: NDArray[np.object_]
+    account_a: NDArray[np.int64]
+    account_b: NDArray[np.int64]
+    pairs: NDArray[np.int64]
+    keys: NDArray[np.int64]
+    min_dt: NDArray[np.float64]
+    median_dt: NDArray[np.float64]
+    key_weight: NDArray[np.float64]
+    evidence: tuple[tuple[str, ...], ...]
+    extra: Mapping[str, NDArray[Any]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return int(self.account_a.shape[0])
+
+    @property
+    def n_edges(self) -> int:
+        """Number of edges."""
+        return len(self)
+
+    def __repr__(self) -> str:
+        return (
+            f"CoGraph(layer={self.layer!r}, window={self.window:g}, "
+            f"accounts={self.accounts.shape[0]}, edges={len(self)}, "
+            f"pairs={int(self.pairs.sum())})"
+        )
+
+    def columns(self) -> dict[str, Any]:
+        """Edge table as a dict of equally long columns (labels, not codes)."""
+        out: dict[str, Any] = {
+            "account_a": self.accounts[self.account_a],
+            "account_b": self.accounts[self.account_b],
+            "pairs": self.pairs,
+            "keys": self.keys,
+            "min_dt": self.min_dt,
+            "median_dt": self.median_dt,
+            "key_weight": self.key_weight,
+        }
+        out.update(self.extra)
+        out["evidence"] = np.array([" ".join(e) for e in self.evidence], dtype=object)
+        return out
+
+    def to_pandas(self) -> Any:
+        """Edge table as a pandas DataFrame (needs pandas).
+
+        Columns: ``account_a``, ``account_b``, ``pairs``, ``keys``, ``min_dt``,
+        ``median_dt``, ``key_weight``, any extra columns, and ``evidence`` (space
+        separated record ids).
+        """
+        from botgraph.export import columns_to_pandas
+
+        return columns_to_pandas(self.columns())
+
+    def to_networkx(self) -> Any:
+        """Undirected :class:`networkx.Graph` with every account as a node and edge attributes."""
+        from botgraph.export import columns_to_networkx
+
+        return columns_to_networkx(self.accounts, self.columns())
+
+    def to_igraph(self) -> Any:
+        """Undirected :class:`igraph.Graph`; vertex attribute ``name`` holds account ids."""
+        from botgraph.export import columns_to_igraph
+
+        return columns_to_igraph(self.accounts, self.account_a, self.account_b, self.columns())
+
+    def summary(self) -> str:
+        """A few lines describing the graph."""
+        touched = np.unique(np.concatenate([self.account_a, self.account_b])).shape[0]
+        lines = [
+            f"CoGraph of layer {self.layer!r}, window {self.window:g} s",
+            f"  accounts: {self.accounts.shape[0]} ({touched} with at least one edge)",
+            f"  edges: {len(self)}, co-action pairs: {int(self.pairs.sum())}",
+        ]
+        if len(self):
+            lines.append(
+                f"  keys per edge: max {int(self.keys.max())}, "
+                f"median time gap: {float(np.median(self.median_dt)):.1f} s"
+            )
+        return "\n".join(lines)
+
+
+def aggregate_pairs(
+    pairs: CoactionPairs,
+    *,
+    layer: str,
+    window: float,
+    accounts: NDArray[np.object_],
+    record_ids: NDArray[np.object_],
+    key_specificity: NDArray[np.float64],
+    max_evidence: int = 3,
+) -> CoGraph:
+    """Reduce co-action pairs to one edge per account pair.
+
+    Parameters
+    ----------
+    pairs : CoactionPairs
+        Pairs from one or more :func:`project_partition` calls (disjoint key sets).
+    layer : str
+        Layer name stored in the result.
+    window : float
+        Window used, stored in the result.
+    accounts : ndarray of object
+        Account labels indexed by the pairs' account codes.
+    record_ids : ndarray of object
+        Record ids indexed by the pairs' record indices.
+    key_specificity : ndarray of float64
+        Specificity of each key code, summed per edge into ``key_weight``.
+    max_evidence : int, default 3
+        Pairs (closest in time first) whose record ids are kept per edge.
+
+    Returns
+    -------
+    CoGraph
+    """
+    n_acc = np.int64(max(accounts.shape[0], 1))
+    edge = pairs.account_a * n_acc + pairs.account_b
+    order = np.lexsort((pairs.record_b, pairs.record_a, pairs.dt, edge))
+    edge_sorted = edge[order]
+    dt_sorted = pairs.dt[order]
+    uniq, start, count = np.unique(edge_sorted, return_index=True, return_counts=True)
+    mid_lo = start + (count - 1) // 2
+    mid_hi = start + count // 2
+    median_dt = (dt_sorted[mid_lo] + dt_sorted[mid_hi]) / 2.0 if len(uniq) else dt_sorted[:0]
+    min_dt = dt_sorted[start]
+
+    edge_key = (
+        np.unique(np.stack([edge, pairs.key]), axis=1)
+        if len(edge)
+        else np.zeros((2, 0), dtype=np.int64)
+    )
+    key_edge_pos = np.searchsorted(uniq, edge_key[0])
+    keys = np.bincount(key_edge_pos, minlength=len(uniq)).astype(np.int64)
+    key_weight = np.bincount(
+        key_edge_pos, weights=key_specificity[edge_key[1]], minlength=len(uniq)
+    ).astype(np.float64)
+
+    take = np.minimum(count, max_evidence)
+    evidence: list[tuple[str, ...]] = []
+    rec_a = pairs.record_a[order]
+    rec_b = pairs.record_b[order]
+    for s, t in zip(start.tolist(), take.tolist(), strict=True):
+        ids: dict[str, None] = {}
+        for r in range(s, s + t):
+            ids[str(record_ids[rec_a[r]])] = None
+            ids[str(record_ids[rec_b[r]])] = None
+        evidence.append(tuple(ids))
+
+    return CoGraph(
+        layer=layer,
+        window=float(window),
+        accounts=accounts,
+        account_a=(uniq // n_acc).astype(np.int64),
+        account_b=(uniq % n_acc).astype(np.int64),
+        pairs=count.astype(np.int64),
+        keys=keys,
+        min_dt=min_dt.astype(np.float64),
+        median_dt=median_dt.astype(np.float64),
+        key_weight=key_weight,
+        evidence=tuple(evidence),
+    )
+
+
+def key_specificity(graph: BipartiteGraph) -> NDArray[np.float64]:
+    """Smoothed inverse document frequency ``ln(1 + N / n_k)`` of every key of a layer.
+
+    ``N`` is the number of accounts, ``n_k`` the number of distinct accounts that
+    emitted key ``k`` (Sparck Jones 1972). Popular keys weigh little, but never
+    nothing: in a data set holding only the suspects, every key is "popular".
+    """
+    n_accounts = max(graph.accounts.shape[0], 1)
+    users = np.diff(graph.incidence.tocsc().indptr).astype(np.float64)
+    spec: NDArray[np.float64] = np.log1p(n_accounts / np.maximum(users, 1.0))
+    return spec
+
+
+def project_bipartite(
+    graph: BipartiteGraph,
+    *,
+    window: float,
+    record_ids: NDArray[np.object_],
+    max_evidence: int = 3,
+) -> CoGraph:
+    """Project an already extracted layer; see :func:`project`."""
+    pairs = project_partition(
+        graph.event_account,
+        graph.event_key,
+        graph.event_time,
+        graph.event_record,
+        window=window,
+    )
+    logger.debug("layer %s: %d co-action pairs", graph.layer, len(pairs))
+    return aggregate_pairs(
+        pairs,
+        layer=graph.layer,
+        window=window,
+        accounts=graph.accounts,
+        record_ids=record_ids,
+        key_specificity=key_specificity(graph),
+        max_evidence=max_evidence,
+    )
+
+
+def project(
+    records: Any,
+    layer: str,
+    *,
+    window: float = 60.0,
+    max_evidence: int = 3,
+) -> CoGraph:
+    """Project one layer of *records* into its account co-action graph.
+
+    Parameters
+    ----------
+    records : records accepted by :func:`botgraph.ingest`
+        Iterable of mappings, DataFrame, Arrow table, path, or :class:`Records`.
+    layer : str
+        ``"text"``, ``"url"``, ``"hashtag"``, ``"mention"``, ``"target"``, or the
+        name of any column holding exact keys (a custom layer).
+    window : float, default 60
+        Two events co-act when at most ``window`` seconds apart (inclusive).
+        60 s is the co-tweet window of coordination-network-toolkit's documentation
+        and CooRTweet's vignette.
+    max_evidence : int, default 3
+        Closest co-action pairs per edge whose record ids are kept as evidence.
+
+    Returns
+    -------
+    CoGraph
+        One undirected edge per pair of distinct accounts that emitted the same key
+        within the window, with ``pairs``, ``keys``, ``min_dt``, ``median_dt``,
+        ``key_weight`` and evidence record ids.
+
+    Raises
+    ------
+    SchemaError
+        If *records* are invalid (see :func:`botgraph.ingest`).
+    ParameterError
+        If *window* is negative or not finite, *max_evidence* < 1, or *layer* is
+        unknown.
+
+    Notes
+    -----
+    Accounts ``a`` and ``b`` co-act on key ``k`` for every pair of events
+    ``(a, k, t_a)``, ``(b, k, t_b)`` with ``|t_a - t_b| <= window``. The window
+    slides with every event: unlike fixed time bins it never separates two events
+    seconds apart. ``pairs`` counts such event pairs (CooRTweet's edge weight);
+    ``keys`` counts the distinct keys among them.
+
+    Examples
+    --------
+    >>> import botgraph
+    >>> rows = [
+    ...     {"account_id": "a", "timestamp": 0, "text": "Shame on the minister!"},
+    ...     {"account_id": "b", "timestamp": 20, "text": "shame on the MINISTER"},
+    ...     {"account_id": "c", "timestamp": 500, "text": "Shame on the minister"},
+    ... ]
+    >>> g = botgraph.project(rows, "text", window=60)
+    >>> g.columns()["account_a"].tolist(), g.columns()["account_b"].tolist()
+    (['a'], ['b'])
+    >>> int(g.pairs[0]), float(g.min_dt[0])
+    (1, 20.0)
+    """
+    window = check_number(window, "window", "project", low=0.0)
+    max_evidence = check_int(max_evidence, "max_evidence", "project", low=1)
+    recs: Records = ingest(records)
+    graph = traces(recs, layer)
+    return project_bipartite(
+        graph, window=window, record_ids=recs.record_id, max_evidence=max_evidence
+    )

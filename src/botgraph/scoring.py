@@ -1,0 +1,294 @@
+"""Scoring: coordination scores per cluster and per account, and which clusters to report."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+
+from botgraph.communities import Partition
+from botgraph.fusion import CoordinationNetwork
+from botgraph.ingest import Records
+
+__all__ = ["AccountScore", "Cluster", "EvidenceRecord", "score"]
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceRecord:
+    """One record behind a cluster, as shown to an analyst.
+
+    Attributes
+    ----------
+    record_id, account_id : str
+        The record and its author.
+    time : str
+        UTC time, ISO 8601.
+    text : str or None
+        Comment text, as given (escape it before putting it in HTML).
+    target : str or None
+        What was commented on (``post_id`` or ``target_id``).
+    """
+
+    record_id: str
+    account_id: str
+    time: str
+    text: str | None
+    target: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """A reported coordinated cluster.
+
+    Attributes
+    ----------
+    id : int
+        Cluster number (0 is the most coordinated).
+    members : tuple of str
+        Account ids, sorted.
+    score : float
+        Cluster coordination score in [0, 1]: mean internal edge score times
+        internal density.
+    density : float
+        Internal edges over possible internal edges.
+    n_edges : int
+        Internal edges.
+    layers : Mapping[str, int]
+        Per layer, internal edges on which the pair co-acted in that layer.
+    median_gap : float
+        Median over internal edges of the smallest time gap, in seconds (synchrony).
+    n_targets : int
+        Distinct targets (``target_id``) hit by the members' records: target breadth.
+    n_records : int
+        Records written by the members.
+    reason : str
+        One sentence an analyst can read.
+    evidence : tuple of EvidenceRecord
+        The records behind the strongest internal edges (bounded).
+    """
+
+    id: int
+    members: tuple[str, ...]
+    score: float
+    density: float
+    n_edges: int
+    layers: Mapping[str, int]
+    median_gap: float
+    n_targets: int
+    n_records: int
+    reason: str
+    evidence: tuple[EvidenceRecord, ...]
+
+    @property
+    def size(self) -> int:
+        """Number of member accounts."""
+        return len(self.members)
+
+    def __repr__(self) -> str:
+        return (
+            f"Cluster(id={self.id}, size={self.size}, score={self.score:.3f}, "
+            f"density={self.density:.2f}, layers={dict(self.layers)!r})"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AccountScore:
+    """Coordination score of one input account.
+
+    Attributes
+    ----------
+    account_id : str
+        The account.
+    score : float
+        In [0, 1]: the score of its strongest surviving edge; 0 when it has none.
+    cluster_id : int or None
+        Reported cluster it belongs to, or None.
+    degree : int
+        Surviving edges (coordination partners).
+    strongest_partner : str or None
+        Account at the other end of its strongest edge.
+    n_records : int
+        Records it wrote.
+    """
+
+    account_id: str
+    score: float
+    cluster_id: int | None
+    degree: int
+    strongest_partner: str | None
+    n_records: int
+
+
+def _iso(t: float) -> str:
+    return datetime.fromtimestamp(t, tz=UTC).isoformat()
+
+
+def _evidence(records: Records, record_ids: list[str], limit: int) -> tuple[EvidenceRecord, ...]:
+    position = {rid: i for i, rid in enumerate(records.record_id.tolist())}
+    text = records.fields.get("text")
+    post = records.fields.get("post_id")
+    target = records.fields.get("target_id")
+    out = []
+    for rid in record_ids[:limit]:
+        i = position.get(rid)
+        if i is None:
+            continue
+        where = post[i] if post is not None and post[i] is not None else None
+        if where is None and target is not None:
+            where = target[i]
+        out.append(
+            EvidenceRecord(
+                record_id=rid,
+                account_id=str(records.account_id[i]),
+                time=_iso(float(records.timestamp[i])),
+                text=None if text is None or text[i] is None else str(text[i]),
+                target=None if where is None else str(where),
+            )
+        )
+    return tuple(out)
+
+
+def _reason(size: int, layers: Mapping[str, int], n_edges: int, gap: float, n_targets: int) -> str:
+    support = ", ".join(f"{layer} ({k} edges)" for layer, k in layers.items() if k) or "none"
+    where = f" across {n_targets} targets" if n_targets else ""
+    return (
+        f"{size} accounts linked by {n_edges} coordination edges{where}; "
+        f"shared behaviour in {support}; median closest gap {gap:.0f} s."
+    )
+
+
+def score(
+    network: CoordinationNetwork,
+    partition: Partition,
+    records: Records,
+    *,
+    min_cluster_size: int = 3,
+    max_evidence: int = 20,
+) -> tuple[tuple[Cluster, ...], tuple[AccountScore, ...]]:
+    """Score clusters and accounts and choose the clusters to report.
+
+    Parameters
+    ----------
+    network : CoordinationNetwork
+        Fused network.
+    partition : Partition
+        Communities of the network's accounts.
+    records : Records
+        The records the network was built from (for counts and evidence).
+    min_cluster_size : int, default 3
+        Communities with fewer members are not reported.
+    max_evidence : int, default 20
+        Evidence records kept per cluster.
+
+    Returns
+    -------
+    clusters : tuple of Cluster
+        Reported clusters, highest score first, numbered from 0 in that order.
+    accounts : tuple of AccountScore
+        One per input account, in the order of ``network.accounts``.
+
+    Notes
+    -----
+    A community is reported when it has at least ``min_cluster_size`` members and
+    at least one internal edge. Every edge in the network already passed the fusion
+    rule (co-action on at least ``min_keys`` distinct keys of a content layer), so
+    a reported cluster is a group of three or more accounts tied by repeated
+    co-action. Account score: the score of the account's strongest edge.
+    Cluster score: mean internal edge score times internal density, so a loose
+    chain scores lower than a tight clique of equally strong edges.
+    """
+    n = int(network.accounts.shape[0])
+    member = partition.membership
+    a, b, s = network.account_a, network.account_b, network.score
+
+    ends = np.concatenate([a, b])
+    others = np.concatenate([b, a])
+    both_scores = np.concatenate([s, s])
+    order = np.lexsort((both_scores, ends))
+    last = np.flatnonzero(np.r_[ends[order][1:] != ends[order][:-1], True]) if len(order) else order
+    best = np.zeros(n)
+    partner = np.full(n, -1, dtype=np.int64)
+    best[ends[order][last]] = both_scores[order][last]
+    partner[ends[order][last]] = others[order][last]
+    degree = np.bincount(np.concatenate([a, b]), minlength=n)
+    n_records = np.bincount(records.account_code, minlength=n)
+
+    internal = member[a] == member[b]
+    target = records.fields.get("target_id")
+    clusters_raw = []
+    for c in np.unique(member[a[internal]]).tolist():
+        members_idx = np.flatnonzero(member == c)
+        size = int(members_idx.shape[0])
+        if size < min_cluster_size:
+            continue
+        edges = np.flatnonzero(internal & (member[a] == c))
+        density = 2.0 * edges.shape[0] / (size * (size - 1))
+        cluster_score = float(np.mean(s[edges]) * density)
+        layers = {
+            layer: int((network.layer_keys[edges, j] > 0).sum())
+            for j, layer in enumerate(network.layers)
+        }
+        gap = float(np.median(network.min_dt[edges]))
+        in_cluster = np.isin(records.account_code, members_idx)
+        n_targets = 0
+        if target is not None:
+            values = target[in_cluster]
+            n_targets = len({v for v in values.tolist() if v is not None})
+        strongest = edges[np.argsort(-s[edges], kind="stable")]
+        ids: dict[str, None] = {}
+        for e in strongest.tolist():
+            for rid in network.evidence[e]:
+                ids[rid] = None
+            if len(ids) >= max_evidence:
+                break
+        clusters_raw.append(
+            (
+                cluster_score,
+                c,
+                members_idx,
+                density,
+                int(edges.shape[0]),
+                layers,
+                gap,
+                n_targets,
+                int(in_cluster.sum()),
+                list(ids),
+            )
+        )
+    clusters_raw.sort(key=lambda r: (-r[0], r[1]))
+
+    cluster_of = np.full(n, -1, dtype=np.int64)
+    clusters = []
+    for new_id, (cs, _, idx, density, n_e, layers, gap, n_t, n_r, rids) in enumerate(clusters_raw):
+        cluster_of[idx] = new_id
+        clusters.append(
+            Cluster(
+                id=new_id,
+                members=tuple(sorted(str(x) for x in network.accounts[idx].tolist())),
+                score=min(max(cs, 0.0), 1.0),
+                density=density,
+                n_edges=n_e,
+                layers=layers,
+                median_gap=gap,
+                n_targets=n_t,
+                n_records=n_r,
+                reason=_reason(int(idx.shape[0]), layers, n_e, gap, n_t),
+                evidence=_evidence(records, rids, max_evidence),
+            )
+        )
+
+    labels = network.accounts.tolist()
+    accounts = tuple(
+        AccountScore(
+            account_id=str(labels[i]),
+            score=float(best[i]),
+            cluster_id=None if cluster_of[i] < 0 else int(cluster_of[i]),
+            degree=int(degree[i]),
+            strongest_partner=None if partner[i] < 0 else str(labels[partner[i]]),
+            n_records=int(n_records[i]),
+        )
+        for i in range(n)
+    )
+    return tuple(clusters), accounts

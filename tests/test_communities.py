@@ -1,0 +1,101 @@
+"""Community detection: every method through the same checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import botgraph
+from botgraph.errors import ParameterError
+
+
+def _network(seed: int) -> botgraph.CoordinationNetwork:
+    rng = np.random.default_rng(seed)
+    rows: list[dict[str, Any]] = []
+    # three groups of 6 accounts posting their own messages together, plus a bridge
+    for g in range(3):
+        for m in range(4):
+            t0 = 1_700_000_000 + 10_000 * (g * 4 + m)
+            for a in range(6):
+                rows.append(
+                    {
+                        "account_id": f"g{g}a{a}",
+                        "timestamp": t0 + int(rng.integers(0, 30)),
+                        "text": f"group {g} message {m}",
+                    }
+                )
+    for m in range(2):
+        rows.append(
+            {
+                "account_id": "bridge",
+                "timestamp": 1_700_000_000 + 10_000 * m,
+                "text": f"group 0 message {m}",
+            }
+        )
+    for g, m in [(1, 0), (1, 1), (2, 0), (2, 1)]:
+        rows.append(
+            {
+                "account_id": "linker",
+                "timestamp": 1_700_000_000 + 10_000 * (g * 4 + m),
+                "text": f"group {g} message {m}",
+            }
+        )
+    rows.append({"account_id": "loner", "timestamp": 1_700_000_000, "text": "hello"})
+    return botgraph.fuse([botgraph.project(rows, "text")])
+
+
+@pytest.mark.parametrize("method", ["leiden", "louvain", "components"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_conformance(method: str, seed: int) -> None:
+    net = _network(seed)
+    part = botgraph.communities(net, method=method, rng=seed)  # type: ignore[arg-type]
+    # a partition covers every account exactly once
+    members = [m for c in part for m in c]
+    assert sorted(members) == sorted(net.accounts.tolist())
+    assert part.membership.shape == net.accounts.shape
+    # same seed, same partition
+    again = botgraph.communities(net, method=method, rng=seed)  # type: ignore[arg-type]
+    assert np.array_equal(part.membership, again.membership)
+    # the loner is alone; group members are together
+    loner = int(part.membership[net.accounts.tolist().index("loner")])
+    assert part.members(loner) == ("loner",)
+    assert "Partition" in repr(part)
+
+
+def test_modularity_methods_split_groups_components_do_not() -> None:
+    net = _network(0)
+    sizes = sorted(len(c) for c in botgraph.communities(net, method="components"))
+    assert sizes == [1, 7, 13]  # bridge joins group 0; linker joins groups 1 and 2
+    leiden = botgraph.communities(net, rng=0)
+    assert max(len(c) for c in leiden) <= 7
+
+
+def test_resolution_changes_result() -> None:
+    net = _network(1)
+    coarse = botgraph.communities(net, resolution=0.01, rng=0)
+    fine = botgraph.communities(net, resolution=1.0, rng=0)
+    assert len(coarse) < len(fine)
+
+
+def test_leiden_does_not_touch_global_random_state() -> None:
+    import random
+
+    random.seed(5)
+    expected = random.random()
+    random.seed(5)
+    botgraph.communities(_network(0), rng=3)
+    assert random.random() == expected
+
+
+def test_errors() -> None:
+    net = _network(0)
+    with pytest.raises(ParameterError, match="'method' parameter of communities"):
+        botgraph.communities(net, method="spectral")  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="'resolution' parameter of communities"):
+        botgraph.communities(net, resolution=0)
+    with pytest.raises(ParameterError, match="method='components'"):
+        botgraph.communities(net, method="components", resolution=2.0)
+    with pytest.raises(ParameterError, match="'rng' parameter"):
+        botgraph.communities(net, rng="seed")  # type: ignore[arg-type]

@@ -11,13 +11,9 @@ from numpy.typing import NDArray
 
 from botgraph._optional import import_optional
 
-__all__ = [
-    "columns_to_igraph",
-    "columns_to_networkx",
-    "columns_to_pandas",
-    "write_gexf",
-    "write_graphml",
-]
+# The columns_to_* helpers serve the result classes' to_pandas/to_networkx/to_igraph
+# methods, which are the public way to reach them.
+__all__ = ["write_gexf", "write_graphml"]
 
 _ENDPOINTS = ("account_a", "account_b")
 
@@ -96,14 +92,63 @@ def _file_value(value: Any) -> Any:
 
 
 def write_graphml(graph: Any, path: str | os.PathLike[str]) -> None:
-    """Write a networkx graph as GraphML (attributes flattened to scalars)."""
+    """Write a networkx graph as GraphML, flattening attributes to scalars.
+
+    Parameters
+    ----------
+    graph : networkx.Graph
+        For example ``result.to_networkx()`` or ``cograph.to_networkx()``.
+    path : str or path-like
+        File to write.
+
+    Returns
+    -------
+    None
+
+    Notes
+    -----
+    GraphML holds only scalar attributes: tuples and lists become space-separated
+    strings, numpy scalars become Python scalars, ``None`` attributes are left out.
+
+    Examples
+    --------
+    >>> import networkx as nx, tempfile, os
+    >>> g = nx.Graph()
+    >>> g.add_edge("a", "b", evidence=("r1", "r2"))
+    >>> path = os.path.join(tempfile.mkdtemp(), "g.graphml")
+    >>> write_graphml(g, path)
+    >>> nx.read_graphml(path).edges["a", "b"]["evidence"]
+    'r1 r2'
+    """
     import networkx as nx
 
     nx.write_graphml(_graph_for_file(graph), os.fspath(path))
 
 
 def write_gexf(graph: Any, path: str | os.PathLike[str]) -> None:
-    """Write a networkx graph as GEXF for Gephi (attributes flattened to scalars)."""
+    """Write a networkx graph as GEXF (for Gephi), flattening attributes to scalars.
+
+    Parameters
+    ----------
+    graph : networkx.Graph
+        For example ``result.to_networkx()``.
+    path : str or path-like
+        File to write.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import networkx as nx, tempfile, os
+    >>> g = nx.Graph()
+    >>> g.add_edge("a", "b", weight=2.5)
+    >>> path = os.path.join(tempfile.mkdtemp(), "g.gexf")
+    >>> write_gexf(g, path)
+    >>> nx.read_gexf(path).number_of_edges()
+    1
+    """
     import networkx as nx
 
     nx.write_gexf(_graph_for_file(graph), os.fspath(path))

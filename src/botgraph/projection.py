@@ -336,6 +336,18 @@ def aggregate_pairs(
     Returns
     -------
     CoGraph
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pairs = project_partition(np.array([0, 1, 0, 1]), np.array([0, 0, 1, 1]),
+    ...                           np.array([0.0, 4.0, 50.0, 52.0]), np.arange(4), window=10)
+    >>> g = aggregate_pairs(pairs, layer="demo", window=10,
+    ...                     accounts=np.array(["a", "b"], dtype=object),
+    ...                     record_ids=np.array(["r0", "r1", "r2", "r3"], dtype=object),
+    ...                     key_specificity=np.ones(2))
+    >>> int(g.pairs[0]), int(g.keys[0]), float(g.median_dt[0]), g.evidence[0]
+    (2, 2, 3.0, ('r2', 'r3', 'r0', 'r1'))
     """
     n_acc = np.int64(max(accounts.shape[0], 1))
     edge = pairs.account_a * n_acc + pairs.account_b
@@ -405,7 +417,35 @@ def project_bipartite(
     record_ids: NDArray[np.object_],
     max_evidence: int = 3,
 ) -> CoGraph:
-    """Project an already extracted layer; see :func:`project`."""
+    """Project a layer already extracted by :func:`botgraph.traces`.
+
+    :func:`project` ingests, extracts and calls this; use it directly to project
+    several windows from one extraction.
+
+    Parameters
+    ----------
+    graph : BipartiteGraph
+        The layer's trace events.
+    window : float
+        Window in seconds (inclusive).
+    record_ids : ndarray of object
+        ``Records.record_id`` of the records the events came from.
+    max_evidence : int, default 3
+        Closest co-action pairs per edge whose record ids are kept.
+
+    Returns
+    -------
+    CoGraph
+
+    Examples
+    --------
+    >>> import botgraph
+    >>> recs = botgraph.ingest([{"account_id": a, "timestamp": t, "text": "same words"}
+    ...                         for a, t in [("a", 0), ("b", 30), ("c", 90)]])
+    >>> bip = botgraph.traces(recs, "text")
+    >>> [len(project_bipartite(bip, window=w, record_ids=recs.record_id)) for w in (30, 60)]
+    [1, 2]
+    """
     pairs = project_partition(
         graph.event_account,
         graph.event_key,

@@ -198,6 +198,16 @@ def score(
     co-action. Account score: the score of the account's strongest edge.
     Cluster score: mean internal edge score times internal density, so a loose
     chain scores lower than a tight clique of equally strong edges.
+
+    Examples
+    --------
+    >>> import botgraph
+    >>> recs = botgraph.ingest([{"account_id": a, "timestamp": t, "text": x}
+    ...                         for a in "abc" for t, x in [(0, "one"), (900, "two")]])
+    >>> net = botgraph.fuse([botgraph.project(recs, "text")])
+    >>> clusters, accounts = score(net, botgraph.communities(net, rng=0), recs)
+    >>> clusters[0].members, [round(a.score, 2) for a in accounts]
+    (('a', 'b', 'c'), [0.78, 0.78, 0.78])
     """
     n = int(network.accounts.shape[0])
     member = partition.membership

@@ -26,9 +26,9 @@ def test_one_account() -> None:
 
 def test_one_key_for_everyone() -> None:
     rows = [
-        {"account_id": f"a{i}", "timestamp": T0 + 3600 * k + i, "text": f"message {k}"}
+        {"account_id": f"a{i}", "timestamp": T0 + 86_400 * k + i, "text": f"message {k}"}
         for i in range(4)
-        for k in range(3)
+        for k in range(5)
     ]
     result = botgraph.detect(rows)
     assert result.flagged == ("a0", "a1", "a2", "a3")
@@ -63,9 +63,9 @@ def test_huge_and_hostile_text() -> None:
         "\x00\x07 control " + "long " * 50_000
     )
     rows = [
-        {"account_id": acc, "timestamp": T0 + 5 * i + 1000 * k, "text": hostile + str(k)}
+        {"account_id": acc, "timestamp": T0 + 5 * i + 86_400 * k, "text": hostile + str(k)}
         for i, acc in enumerate("abc")
-        for k in range(2)
+        for k in range(4)
     ]
     result = botgraph.detect(rows)
     assert result.flagged == ("a", "b", "c")

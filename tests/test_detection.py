@@ -31,7 +31,9 @@ def test_every_account_scored(small: botgraph.SimulatedData, result: botgraph.De
     for a in result.accounts:
         assert (a.cluster_id is not None) == (a.account_id in flagged)
         if a.degree == 0:
-            assert a.score == 0.0 and a.strongest_partner is None
+            assert a.strongest_partner is None
+        if a.cluster_id is not None:
+            assert a.score >= 1 - result.network.alpha
 
 
 def test_clusters_are_ordered_and_explained(result: botgraph.Detection) -> None:
@@ -43,13 +45,14 @@ def test_clusters_are_ordered_and_explained(result: botgraph.Detection) -> None:
         assert 0.0 <= c.score <= 1.0 and c.size >= 3
         assert c.reason and c.evidence
         assert all(e.account_id in c.members for e in c.evidence)
-        assert c.layers.get("text", 0) > 0
+        assert sum(c.layers.values()) > 0
+        assert all("@" not in layer for layer in c.layers)
 
 
 def test_result_metadata(result: botgraph.Detection) -> None:
     assert result.version == botgraph.__version__
-    assert result.parameters["window"]["text"] == 60.0
-    assert result.parameters["min_keys"] == 2
+    assert result.parameters["window"]["text"] == (60.0, 3600.0)
+    assert result.parameters["alpha"] == 0.05
     assert "text" in result.parameters["layers"]
     assert "Detection(" in repr(result) and "coordinated clusters" in result.summary()
 
@@ -68,9 +71,16 @@ def test_parameters_change_the_result(
 
     base = len(result.flagged)
     assert len(botgraph.detect(small.records, window=1).network) < len(result.network)
-    wide = botgraph.detect(small.records, window={"text": 3600}).network
-    assert wide.pairs.sum() > result.network.pairs.sum()
-    assert len(botgraph.detect(small.records, min_keys=1).network) > len(result.network)
+    narrow = botgraph.detect(small.records, window={"text": 60})
+    wide = botgraph.detect(small.records, window={"text": 7200})
+    text_pairs = [
+        sum(int(g.pairs.sum()) for g in r.graphs if g.layer == "text") for r in (narrow, wide)
+    ]
+    assert text_pairs[0] < text_pairs[1]
+    assert len(botgraph.detect(small.records, alpha=1e-30).network) < len(result.network)
+    single = botgraph.detect(small.records, window=60)
+    assert single.parameters["window"]["text"] == (60.0,)
+    assert len(single.graphs) * 2 == len(result.graphs)
     assert flagged(min_cluster_size=60) < base
     assert botgraph.detect(small.records, layers=["target"]).clusters == ()
     comps = botgraph.detect(small.records, method="components")
@@ -93,7 +103,6 @@ def test_ingest_options_pass_through(tmp_path: Path) -> None:
         columns={"user": "account_id", "when": "timestamp"},
         timezone="UTC",
         on_invalid="drop",
-        min_keys=1,
     )
     assert len(res.rejected) == 1 and res.n_records == 3
     assert res.parameters["timezone"] == "UTC"
@@ -101,9 +110,9 @@ def test_ingest_options_pass_through(tmp_path: Path) -> None:
 
 def test_object_id_is_a_default_layer() -> None:
     rows = [
-        {"account_id": a, "timestamp": t, "object_id": o}
-        for a in "abc"
-        for t, o in [(0, "x"), (100, "y")]
+        {"account_id": a, "timestamp": 86_400 * d + i, "object_id": f"o{d}"}
+        for d in range(5)
+        for i, a in enumerate("abc")
     ]
     res = botgraph.detect(rows)
     assert res.parameters["layers"] == ("object_id",)
@@ -115,7 +124,9 @@ def test_object_id_is_a_default_layer() -> None:
     [
         ({"window": -1}, "'window' parameter of detect"),
         ({"window": {"nope": 5}}, "'window' parameter of detect must map"),
-        ({"min_keys": 0}, "'min_keys' parameter of detect"),
+        ({"alpha": 0}, "'alpha' parameter of detect"),
+        ({"window": []}, "'window' parameter of detect must be a number"),
+        ({"window": "60"}, "'window' parameter of detect must be a number"),
         ({"method": "magic"}, "'method' parameter of detect"),
         ({"resolution": -1}, "'resolution' parameter of detect"),
         ({"min_cluster_size": 1}, "'min_cluster_size' parameter of detect"),

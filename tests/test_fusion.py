@@ -1,4 +1,4 @@
-"""Fusion of layers into a CoordinationNetwork."""
+"""Fusion of tested layers into a CoordinationNetwork."""
 
 from __future__ import annotations
 
@@ -11,33 +11,42 @@ import pytest
 import botgraph
 from botgraph.errors import ParameterError
 
+DAY = 86_400
+
 
 def _rows() -> list[dict[str, Any]]:
-    rows = []
-    # a and b co-post two messages on two posts; c and d only co-comment on posts
-    for i, (acc, t, text, post) in enumerate(
-        [
-            ("a", 0, "first coordinated message", "p1"),
-            ("b", 10, "first coordinated message", "p1"),
-            ("a", 1000, "second coordinated message", "p2"),
-            ("b", 1010, "second coordinated message", "p2"),
-            ("c", 2000, "I love this", "p3"),
-            ("d", 2005, "great speech today", "p3"),
-            ("c", 3000, "well done", "p4"),
-            ("d", 3005, "so proud of you", "p4"),
-        ]
-    ):
+    rows: list[dict[str, Any]] = []
+    # a and b post the same message within seconds on five days (and on the same post);
+    # c and d comment on the same posts within seconds, but say different things;
+    # twenty background accounts post now and then.
+    for d in range(5):
+        post = f"p{d}"
+        for acc, s, text in [
+            ("a", 0, f"coordinated message {d}"),
+            ("b", 10, f"coordinated message {d}"),
+            ("c", 20, f"I love this {d}"),
+            ("d", 25, f"great speech, day {d}"),
+        ]:
+            rows.append(
+                {
+                    "account_id": acc,
+                    "timestamp": DAY * d + s,
+                    "text": text,
+                    "target_id": "mp",
+                    "post_id": post,
+                }
+            )
+    for i in range(20):
         rows.append(
             {
-                "record_id": f"r{i}",
-                "account_id": acc,
-                "timestamp": 1_700_000_000 + t,
-                "text": text,
+                "account_id": f"bg{i}",
+                "timestamp": 7_000 * i,
+                "text": f"hello {i}",
                 "target_id": "mp",
-                "post_id": post,
+                "post_id": f"q{i}",
             }
         )
-    return rows
+    return [dict(r, record_id=f"r{i}") for i, r in enumerate(rows)]
 
 
 def _graphs(**kw: Any) -> list[botgraph.CoGraph]:
@@ -45,55 +54,75 @@ def _graphs(**kw: Any) -> list[botgraph.CoGraph]:
     return [botgraph.project(rows, "text", **kw), botgraph.project(rows, "target", **kw)]
 
 
-def test_attention_layer_alone_creates_no_edge() -> None:
+def test_content_creates_edges_attention_only_describes_them() -> None:
     net = botgraph.fuse(_graphs())
     cols = net.columns()
     assert list(zip(cols["account_a"], cols["account_b"], strict=True)) == [("a", "b")]
-    assert net.edge_layers(0) == {"text": 2, "target": 2}
-    assert set(net.evidence[0]) == {"r0", "r1", "r2", "r3"}
+    assert net.edge_layers(0) == {"text": 5, "target": 5}
+    assert net.pvalue[0] < 1e-6 and 0 < net.qvalue[0] <= net.alpha
+    assert net.score[0] == pytest.approx(1 - net.qvalue[0])
+    assert net.weight[0] == pytest.approx(-np.log10(net.pvalue[0]))
+    assert set(net.evidence[0]) <= {f"r{i}" for i in range(40)}
+    # c and d co-commented on every post, yet stay apart: attention is not content
+    accounts = net.accounts.tolist()
+    assert net.account_best_q[accounts.index("c")] == 1.0
 
 
-def test_min_keys_changes_result() -> None:
-    assert len(botgraph.fuse(_graphs(), min_keys=3)) == 0
-    assert len(botgraph.fuse(_graphs(), min_keys=1)) == 1
+def test_alpha_changes_result() -> None:
+    loose = botgraph.fuse(_graphs(), alpha=0.05)
+    strict = botgraph.fuse(_graphs(), alpha=float(loose.qvalue[0]) / 2)
+    assert len(strict) == 0 and len(loose) == 1
 
 
 def test_max_evidence_bounds_ids() -> None:
     assert len(botgraph.fuse(_graphs(), max_evidence=1).evidence[0]) == 1
+    assert len(botgraph.fuse(_graphs(), max_evidence=4).evidence[0]) == 4
 
 
-def test_scores_in_unit_interval_and_grow_with_weight() -> None:
-    net = botgraph.fuse(_graphs(), min_keys=1)
-    assert ((net.score >= 0) & (net.score < 1)).all()
-    assert net.weight[0] == pytest.approx(net.layer_weight[0].sum())
+def test_several_windows_get_distinct_names() -> None:
+    rows = _rows()
+    net = botgraph.fuse(
+        [botgraph.project(rows, "text", window=60), botgraph.project(rows, "text", window=600)]
+    )
+    assert net.layers == ("text@60s", "text@600s")
 
 
 def test_mapping_input_equals_sequence_input() -> None:
     g = _graphs()
     a = botgraph.fuse(g)
     b = botgraph.fuse({x.layer: x for x in g})
-    assert np.array_equal(a.weight, b.weight)
+    assert np.array_equal(a.pvalue, b.pvalue)
 
 
 def test_errors() -> None:
     with pytest.raises(ParameterError, match="at least one CoGraph"):
         botgraph.fuse([])
-    with pytest.raises(ParameterError, match="'min_keys' parameter of fuse"):
-        botgraph.fuse(_graphs(), min_keys=0)
+    with pytest.raises(ParameterError, match="'alpha' parameter of fuse"):
+        botgraph.fuse(_graphs(), alpha=0)
+    with pytest.raises(ParameterError, match="'max_evidence' parameter of fuse"):
+        botgraph.fuse(_graphs(), max_evidence=0)
     other = botgraph.project(_rows()[:2], "text")
     with pytest.raises(ParameterError, match="same accounts"):
         botgraph.fuse([_graphs()[0], other])
+    g = _graphs()[0]
+    with pytest.raises(ParameterError, match="must not repeat a layer"):
+        botgraph.fuse([g, g])
+    import dataclasses
+
+    untested = dataclasses.replace(g, pvalue=np.full(len(g), np.nan))
+    with pytest.raises(ParameterError, match="tested graphs"):
+        botgraph.fuse([untested])
 
 
 def test_exports(tmp_path: Path) -> None:
     net = botgraph.fuse(_graphs())
     g = net.to_networkx()
-    assert g.number_of_nodes() == 4 and g.number_of_edges() == 1
-    assert g.edges["a", "b"]["keys_text"] == 2
+    assert g.number_of_nodes() == 24 and g.number_of_edges() == 1
+    assert g.edges["a", "b"]["keys_text"] == 5
     assert net.to_igraph().ecount() == 1
     net.write_graphml(tmp_path / "n.graphml")
     net.write_gexf(tmp_path / "n.gexf")
     import networkx as nx
 
     assert nx.read_graphml(tmp_path / "n.graphml").number_of_edges() == 1
-    assert "edges" in repr(net) and "text: 1" in net.summary()
+    assert "edges=1" in repr(net) and "text: 1" in net.summary()

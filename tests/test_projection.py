@@ -231,11 +231,12 @@ def test_cograph_exports_and_repr() -> None:
     rows = _rows([(0, 0, 0), (1, 0, 5), (2, 0, 500)])
     g = botgraph.project(rows, "thing")
     df = g.to_pandas()
-    assert list(df.columns[:6]) == [
+    assert list(df.columns[:7]) == [
         "account_a",
         "account_b",
         "pairs",
         "keys",
+        "matched",
         "min_dt",
         "median_dt",
     ]

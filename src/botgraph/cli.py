@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from botgraph._version import __version__
-from botgraph.detection import DEFAULT_WINDOW, detect
+from botgraph.detection import DEFAULT_WINDOWS, detect
 from botgraph.errors import BotgraphError
 from botgraph.evaluate import evaluate
 from botgraph.simulate import Truth, simulate
@@ -40,8 +40,14 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("path", help="input file (.csv, .csv.gz, .jsonl, .jsonl.gz, .parquet)")
     d.add_argument("-o", "--output", default="botgraph-output", help="output directory")
     d.add_argument("--layers", nargs="+", help="layers to analyse (default: all with data)")
-    d.add_argument("--window", type=float, default=DEFAULT_WINDOW, help="window in seconds")
-    d.add_argument("--min-keys", type=int, default=2, help="distinct keys to link a pair")
+    d.add_argument(
+        "--window",
+        type=float,
+        nargs="+",
+        default=list(DEFAULT_WINDOWS),
+        help="co-action windows in seconds (default: %(default)s)",
+    )
+    d.add_argument("--alpha", type=float, default=0.05, help="false discovery rate of edges")
     d.add_argument("--method", default="leiden", choices=["leiden", "louvain", "components"])
     d.add_argument("--min-cluster-size", type=int, default=3)
     d.add_argument(
@@ -79,7 +85,7 @@ def _detect(args: argparse.Namespace) -> int:
         args.path,
         layers=args.layers,
         window=args.window,
-        min_keys=args.min_keys,
+        alpha=args.alpha,
         method=args.method,
         min_cluster_size=args.min_cluster_size,
         columns=dict(args.column) or None,

@@ -184,8 +184,8 @@ def communities(
     Examples
     --------
     >>> import botgraph
-    >>> rows = [{"account_id": a, "timestamp": t, "text": x}
-    ...         for a in "abc" for t, x in [(0, "one message"), (600, "two message")]]
+    >>> rows = [{"account_id": a, "timestamp": 86_400 * day + i, "text": f"message {day}"}
+    ...         for day in range(5) for i, a in enumerate("abc")]
     >>> net = botgraph.fuse([botgraph.project(rows, "text")])
     >>> communities(net, rng=0).members(0)
     ('a', 'b', 'c')

@@ -19,17 +19,18 @@ from botgraph.communities import METHODS, Partition, communities
 from botgraph.errors import ParameterError
 from botgraph.fusion import CoordinationNetwork, fuse
 from botgraph.ingest import Records, RejectedRow, ingest
-from botgraph.projection import CoGraph, project_bipartite
+from botgraph.projection import CoGraph, observation_period, project_bipartite
 from botgraph.scoring import AccountScore, Cluster, score
 from botgraph.traces import layer_names, traces
 
-__all__ = ["DEFAULT_WINDOW", "Detection", "detect"]
+__all__ = ["DEFAULT_WINDOWS", "Detection", "detect"]
 
 logger = logging.getLogger(__name__)
 
-#: Default co-action window in seconds: coordination-network-toolkit's documented
-#: co-tweet window and the window of CooRTweet's vignette.
-DEFAULT_WINDOW = 60.0
+#: Default co-action windows in seconds: one minute (coordination-network-toolkit's
+#: documented co-tweet window, CooRTweet's vignette) for copy-paste bursts, and one
+#: hour for waves an operator spreads out to look organic.
+DEFAULT_WINDOWS = (60.0, 3600.0)
 
 _TABLES = ("accounts", "clusters", "edges")
 
@@ -48,8 +49,8 @@ class Detection:
         The fused network with per-layer evidence on every edge.
     partition : Partition
         Communities of every account (reported or not).
-    graphs : Mapping[str, CoGraph]
-        The per-layer co-action graphs that were fused.
+    graphs : tuple of CoGraph
+        The per-layer (and per-window) co-action graphs that were fused.
     parameters : Mapping[str, object]
         Every parameter used, defaults included.
     version : str
@@ -64,7 +65,7 @@ class Detection:
     accounts: tuple[AccountScore, ...]
     network: CoordinationNetwork
     partition: Partition
-    graphs: Mapping[str, CoGraph]
+    graphs: tuple[CoGraph, ...]
     parameters: Mapping[str, Any]
     version: str
     rejected: tuple[RejectedRow, ...]
@@ -206,7 +207,21 @@ class Detection:
         return tuple(written)
 
 
-def _windows(window: float | Mapping[str, float], layers: Sequence[str]) -> dict[str, float]:
+def _window_tuple(value: object, where: str) -> tuple[float, ...]:
+    values = [value] if isinstance(value, int | float) else value
+    if isinstance(values, str) or not isinstance(values, Sequence) or not values:
+        raise ParameterError(
+            f"The 'window' parameter of detect must be a number of seconds, a sequence of "
+            f"them, or a mapping of layer to either{where}. Got {value!r} instead."
+        )
+    out = sorted({check_number(v, "window", "detect", low=0.0) for v in values})
+    return tuple(out)
+
+
+def _windows(
+    window: float | Sequence[float] | Mapping[str, float | Sequence[float]],
+    layers: Sequence[str],
+) -> dict[str, tuple[float, ...]]:
     if isinstance(window, Mapping):
         unknown = sorted(set(window) - set(layers))
         if unknown:
@@ -215,10 +230,10 @@ def _windows(window: float | Mapping[str, float], layers: Sequence[str]) -> dict
                 f"to seconds. Got windows for {unknown} instead."
             )
         return {
-            layer: check_number(window.get(layer, DEFAULT_WINDOW), "window", "detect", low=0.0)
+            layer: _window_tuple(window.get(layer, DEFAULT_WINDOWS), f" (layer {layer!r})")
             for layer in layers
         }
-    w = check_number(window, "window", "detect", low=0.0)
+    w = _window_tuple(window, "")
     return dict.fromkeys(layers, w)
 
 
@@ -226,8 +241,8 @@ def detect(
     records: Any,
     *,
     layers: Sequence[str] | None = None,
-    window: float | Mapping[str, float] = DEFAULT_WINDOW,
-    min_keys: int = 2,
+    window: float | Sequence[float] | Mapping[str, float | Sequence[float]] = DEFAULT_WINDOWS,
+    alpha: float = 0.05,
     method: Literal["leiden", "louvain", "components"] = "leiden",
     resolution: float = 1.0,
     min_cluster_size: int = 3,
@@ -247,11 +262,14 @@ def detect(
         (``text``, ``url``, ``hashtag``, ``mention``, ``target``), plus a column
         named ``object_id`` (a shared object, such as a retweeted tweet) when present.
         Any other column name adds a custom layer of exact keys.
-    window : float or mapping of layer to float, default 60
-        Co-action window in seconds (inclusive), one for all layers or per layer
-        (layers left out of the mapping get 60).
-    min_keys : int, default 2
-        Distinct keys a pair must co-act on in one content layer to be linked
+    window : float, sequence of float, or mapping of layer to either, default (60, 3600)
+        Co-action windows in seconds (inclusive). Every layer is projected at every
+        window and tested against the null model; the fusion corrects for the
+        number of graphs. 60 s catches copy-paste bursts (coordination-network-
+        toolkit's documented co-tweet window); 3600 s catches networks that spread
+        a wave over an hour. Layers left out of a mapping get the default.
+    alpha : float, default 0.05
+        False-discovery-rate level at which a pair becomes an edge
         (see :func:`botgraph.fuse`).
     method : {"leiden", "louvain", "components"}, default "leiden"
         Community detection (see :func:`botgraph.communities`).
@@ -277,11 +295,11 @@ def detect(
 
     Notes
     -----
-    Stages: ingest → traces per layer → windowed projection per layer → fusion
-    (an edge needs ``min_keys`` distinct co-acted keys in one content layer; its
-    weight sums the specificity of every co-acted key over all layers) →
-    communities → scores. A community with at least ``min_cluster_size`` members
-    is reported. See ``docs/scores.md``.
+    Stages: ingest → traces per layer → windowed projection per layer and window,
+    each edge tested against a null model of independent accounts → fusion (a pair
+    becomes an edge when its content co-action is significant at false-discovery
+    rate ``alpha``) → communities → scores. A community with at least
+    ``min_cluster_size`` members is reported. See ``docs/scores.md``.
 
     Examples
     --------
@@ -293,7 +311,7 @@ def detect(
     >>> all(0.0 <= a.score <= 1.0 for a in result.accounts)
     True
     """
-    min_keys = check_int(min_keys, "min_keys", "detect", low=1)
+    alpha = check_number(alpha, "alpha", "detect", low=0.0, high=1.0, low_inclusive=False)
     method = check_choice(method, "method", "detect", METHODS)  # type: ignore[assignment]
     resolution = check_number(resolution, "resolution", "detect", low=0.0, low_inclusive=False)
     min_cluster_size = check_int(min_cluster_size, "min_cluster_size", "detect", low=2)
@@ -316,12 +334,15 @@ def detect(
             f"{sorted(recs.fields)}. Pass layers=[...] naming one."
         )
     windows = _windows(window, chosen)
-    graphs: dict[str, CoGraph] = {}
+    period = observation_period(recs)
+    graphs: list[CoGraph] = []
     for layer in chosen:
         bip = traces(recs, layer)
-        graphs[layer] = project_bipartite(bip, window=windows[layer], record_ids=recs.record_id)
-        logger.info("layer %s: %d events, %d edges", layer, bip.n_events, len(graphs[layer]))
-    network = fuse(graphs, min_keys=min_keys)
+        for w in windows[layer]:
+            g = project_bipartite(bip, window=w, record_ids=recs.record_id, period=period)
+            graphs.append(g)
+            logger.info("layer %s at %g s: %d events, %d edges", layer, w, bip.n_events, len(g))
+    network = fuse(graphs, alpha=alpha)
     partition = communities(
         network, method=method, resolution=1.0 if method == "components" else resolution, rng=rng
     )
@@ -330,7 +351,7 @@ def detect(
         {
             "layers": tuple(chosen),
             "window": MappingProxyType(windows),
-            "min_keys": min_keys,
+            "alpha": alpha,
             "method": method,
             "resolution": resolution,
             "min_cluster_size": min_cluster_size,
@@ -344,7 +365,7 @@ def detect(
         accounts=accounts,
         network=network,
         partition=partition,
-        graphs=MappingProxyType(graphs),
+        graphs=tuple(graphs),
         parameters=parameters,
         version=__version__,
         rejected=recs.rejected,

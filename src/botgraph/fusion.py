@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -10,16 +9,20 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from botgraph._validation import check_int
+from botgraph._validation import check_int, check_number
 from botgraph.errors import ParameterError
 from botgraph.projection import CoGraph
+from botgraph.significance import fdr_bh
 
 __all__ = ["ATTENTION_LAYERS", "CoordinationNetwork", "fuse"]
 
 #: Layers that show where accounts act, not what they say. Co-commenting on the same
 #: post shows shared attention (superfans, notifications, a viral post), so these
-#: layers strengthen an edge other layers support but never create one.
+#: layers describe an edge other layers support but never create one.
 ATTENTION_LAYERS = ("target",)
+
+#: Smallest p-value kept apart from zero when turning p-values into weights.
+_P_FLOOR = 1e-300
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -33,21 +36,35 @@ class CoordinationNetwork:
     account_a, account_b : ndarray of int64
         Edge end points (indices into ``accounts``), ``account_a < account_b``.
     layers : tuple of str
-        Layers fused, in column order of ``layer_keys`` and ``layer_weight``.
+        The fused graphs, named ``layer`` or ``layer@window`` when a layer was
+        projected at several windows; column order of ``layer_keys`` and
+        ``layer_pvalue``.
     layer_keys : ndarray of int64, shape (n_edges, n_layers)
-        Distinct keys the pair co-acted on, per layer (0 where none).
-    layer_weight : ndarray of float64, shape (n_edges, n_layers)
-        Specificity-weighted keys (``CoGraph.key_weight``) per layer.
+        Distinct keys the pair co-acted on, per graph (0 where none).
+    layer_pvalue : ndarray of float64, shape (n_edges, n_layers)
+        Null-model p-value per graph (1 where the pair did not co-act).
     pairs : ndarray of int64
-        Co-action pairs over all layers.
+        Co-action pairs over all graphs.
     min_dt : ndarray of float64
         Smallest time gap of any co-action of the pair, in seconds.
+    pvalue : ndarray of float64
+        Combined content p-value: the smallest p-value over the content graphs
+        times their number (Bonferroni).
+    qvalue : ndarray of float64
+        Benjamini–Hochberg q-value of ``pvalue`` over every pair at risk.
     weight : ndarray of float64
-        Fused weight ``sum(layer_weight)`` over all layers.
+        ``-log10(pvalue)``: evidence in decimal digits, the community weight.
     score : ndarray of float64
-        Edge coordination score in [0, 1): ``1 - exp(-weight / ln(1 + N / 2))``.
+        Edge coordination score ``1 - qvalue`` in [0, 1].
     evidence : tuple of tuple of str
         Record ids behind each edge, from every layer, bounded.
+    account_best_q : ndarray of float64
+        Per account, the smallest q-value over *all* its tested pairs, including
+        those not significant enough to become an edge (1 when none).
+    alpha : float
+        False-discovery-rate level edges were kept at.
+    n_tests : int
+        Size of the family of tests (pairs at risk).
     """
 
     accounts: NDArray[np.object_]
@@ -55,12 +72,17 @@ class CoordinationNetwork:
     account_b: NDArray[np.int64]
     layers: tuple[str, ...]
     layer_keys: NDArray[np.int64]
-    layer_weight: NDArray[np.float64]
+    layer_pvalue: NDArray[np.float64]
     pairs: NDArray[np.int64]
     min_dt: NDArray[np.float64]
+    pvalue: NDArray[np.float64]
+    qvalue: NDArray[np.float64]
     weight: NDArray[np.float64]
     score: NDArray[np.float64]
     evidence: tuple[tuple[str, ...], ...]
+    account_best_q: NDArray[np.float64]
+    alpha: float
+    n_tests: int
 
     def __len__(self) -> int:
         return int(self.account_a.shape[0])
@@ -73,11 +95,11 @@ class CoordinationNetwork:
     def __repr__(self) -> str:
         return (
             f"CoordinationNetwork(accounts={self.accounts.shape[0]}, edges={len(self)}, "
-            f"layers={self.layers!r})"
+            f"layers={self.layers!r}, alpha={self.alpha:g})"
         )
 
     def edge_layers(self, i: int) -> dict[str, int]:
-        """Layers supporting edge *i* with their distinct co-acted keys."""
+        """Graphs in which the pair of edge *i* co-acted, with their distinct keys."""
         return {
             layer: int(k)
             for layer, k in zip(self.layers, self.layer_keys[i].tolist(), strict=True)
@@ -89,14 +111,16 @@ class CoordinationNetwork:
         out: dict[str, Any] = {
             "account_a": self.accounts[self.account_a],
             "account_b": self.accounts[self.account_b],
-            "weight": self.weight,
             "score": self.score,
+            "weight": self.weight,
+            "pvalue": self.pvalue,
+            "qvalue": self.qvalue,
             "pairs": self.pairs,
             "min_dt": self.min_dt,
         }
         for j, layer in enumerate(self.layers):
             out[f"keys_{layer}"] = self.layer_keys[:, j]
-            out[f"weight_{layer}"] = self.layer_weight[:, j]
+            out[f"pvalue_{layer}"] = self.layer_pvalue[:, j]
         out["evidence"] = np.array([" ".join(e) for e in self.evidence], dtype=object)
         return out
 
@@ -137,28 +161,34 @@ class CoordinationNetwork:
             for j, layer in enumerate(self.layers)
         )
         return (
-            f"CoordinationNetwork: {self.accounts.shape[0]} accounts, {len(self)} edges\n"
-            f"  edges with co-actions per layer: {per_layer or 'none'}"
+            f"CoordinationNetwork: {self.accounts.shape[0]} accounts, {len(self)} edges "
+            f"significant at FDR {self.alpha:g} among {self.n_tests} pairs at risk\n"
+            f"  edges with co-actions per graph: {per_layer or 'none'}"
         )
+
+
+def _name(graph: CoGraph, windows_per_layer: dict[str, int]) -> str:
+    if windows_per_layer[graph.layer] > 1:
+        return f"{graph.layer}@{graph.window:g}s"
+    return graph.layer
 
 
 def fuse(
     graphs: Sequence[CoGraph] | Mapping[str, CoGraph],
     *,
-    min_keys: int = 2,
+    alpha: float = 0.05,
     max_evidence: int = 6,
 ) -> CoordinationNetwork:
-    """Fuse per-layer co-action graphs into one coordination network.
+    """Fuse tested per-layer co-action graphs into one coordination network.
 
     Parameters
     ----------
     graphs : sequence or mapping of CoGraph
-        One co-action graph per layer, all over the same accounts.
-    min_keys : int, default 2
-        An edge is kept when, in at least one layer other than the attention
-        layers (``"target"``), the pair co-acted on at least this many distinct keys.
-        Two is the smallest number that rules out a single coincidence, and the
-        default minimum edge weight of coordination-network-toolkit.
+        Co-action graphs over the same accounts, with p-values (as returned by
+        :func:`botgraph.project`). A layer may appear at several windows.
+    alpha : float, default 0.05
+        False-discovery-rate level (Benjamini–Hochberg) at which a pair becomes an
+        edge; 0.05 is the conventional level.
     max_evidence : int, default 6
         Record ids kept per edge in ``evidence``.
 
@@ -169,33 +199,40 @@ def fuse(
     Raises
     ------
     ParameterError
-        If no graph is given, graphs disagree on the accounts, or *min_keys* < 1.
+        If no graph is given, graphs disagree on the accounts, or a parameter is
+        out of range.
 
     Notes
     -----
-    The fused weight of an edge is :math:`W = \\sum_L \\sum_{k} \\ln(1 + N / n_k)`,
-    the specificity-weighted count of co-acted keys over every layer ``L`` (``N``
-    accounts, ``n_k`` accounts using key ``k``), so popular keys add little. The
-    edge score :math:`1 - e^{-W / \\ln(1 + N / 2)}` is in [0, 1): the denominator is
-    the weight of one key used by the pair alone, so one such key scores 0.63,
-    two 0.86.
+    For every pair that co-acted in any graph, the content evidence is
 
-    Attention layers never create an edge on their own: co-commenting on the same
-    posts is what superfans and viral posts produce, and is only evidence next to
-    shared content.
+    .. math:: p_{ab} = \\min\\bigl(1,\\; G \\cdot \\min_{g} p_{ab}^{(g)}\\bigr)
+
+    over the ``G`` content graphs (every layer but the attention layers, at every
+    window): a Bonferroni correction, valid whatever the dependence between
+    layers. Its Benjamini–Hochberg q-value is computed over every pair at risk
+    (pairs sharing a key in some content graph, bounded by
+    ``min(N(N-1)/2, Σ_g n_tests_g)``; pairs that never co-acted count as p = 1).
+    Pairs with ``q <= alpha`` become edges of weight ``-log10 p`` and score
+    ``1 - q``.
+
+    Attention layers (``"target"``) never create an edge: co-commenting on the
+    same posts is what superfans and viral posts produce. Their keys and p-values
+    are kept on the edges content creates, as evidence for the analyst.
 
     Examples
     --------
     >>> import botgraph
-    >>> rows = [{"account_id": a, "timestamp": t, "text": x, "target_id": "mp1"}
-    ...         for a, t, x in [("a", 0, "first message"), ("b", 5, "first message"),
-    ...                         ("a", 900, "second one"), ("b", 910, "second one")]]
+    >>> rows = [{"account_id": a, "timestamp": 86_400 * d + s, "text": f"message {d}",
+    ...          "target_id": "mp1"}
+    ...         for d in range(4) for a, s in [("a", 0), ("b", 5)]]
+    >>> rows += [{"account_id": "c", "timestamp": 86_400 * 6, "text": "other"}]
     >>> net = fuse([botgraph.project(rows, "text"), botgraph.project(rows, "target")])
     >>> len(net), net.edge_layers(0)
-    (1, {'text': 2, 'target': 1})
+    (1, {'text': 4, 'target': 1})
     """
     items = list(graphs.values()) if isinstance(graphs, Mapping) else list(graphs)
-    min_keys = check_int(min_keys, "min_keys", "fuse", low=1)
+    alpha = check_number(alpha, "alpha", "fuse", low=0.0, high=1.0, low_inclusive=False)
     max_evidence = check_int(max_evidence, "max_evidence", "fuse", low=1)
     if not items:
         raise ParameterError(
@@ -209,14 +246,29 @@ def fuse(
                 f"layer {g.layer!r} has {g.accounts.shape[0]} accounts, layer "
                 f"{items[0].layer!r} has {accounts.shape[0]}. Project them from the same records."
             )
-    layers = tuple(g.layer for g in items)
-    n_acc = np.int64(max(accounts.shape[0], 1))
+    for g in items:
+        if len(g) and np.isnan(g.pvalue).any():
+            raise ParameterError(
+                f"The 'graphs' parameter of fuse must hold tested graphs; layer {g.layer!r} has "
+                "no p-values. Use botgraph.project, or botgraph.significance.attach_significance."
+            )
+    counts: dict[str, int] = {}
+    for g in items:
+        counts[g.layer] = counts.get(g.layer, 0) + 1
+    names = tuple(_name(g, counts) for g in items)
+    if len(set(names)) != len(names):
+        raise ParameterError(
+            f"The 'graphs' parameter of fuse must not repeat a layer at the same window. "
+            f"Got {list(names)} instead."
+        )
+
+    n = int(accounts.shape[0])
+    n_acc = np.int64(max(n, 1))
     codes = [g.account_a * n_acc + g.account_b for g in items]
     all_edges = np.unique(np.concatenate(codes)) if codes else np.zeros(0, dtype=np.int64)
-
-    n_edges, n_layers = all_edges.shape[0], len(items)
-    layer_keys = np.zeros((n_edges, n_layers), dtype=np.int64)
-    layer_weight = np.zeros((n_edges, n_layers), dtype=np.float64)
+    n_edges, n_graphs = all_edges.shape[0], len(items)
+    layer_keys = np.zeros((n_edges, n_graphs), dtype=np.int64)
+    layer_pvalue = np.ones((n_edges, n_graphs), dtype=np.float64)
     pairs = np.zeros(n_edges, dtype=np.int64)
     min_dt = np.full(n_edges, np.inf)
     positions = []
@@ -224,17 +276,28 @@ def fuse(
         pos = np.searchsorted(all_edges, c)
         positions.append(pos)
         layer_keys[pos, j] = g.keys
-        layer_weight[pos, j] = g.key_weight
+        layer_pvalue[pos, j] = g.pvalue
         pairs[pos] += g.pairs
         np.minimum.at(min_dt, pos, g.min_dt)
 
-    content = [j for j, layer in enumerate(layers) if layer not in ATTENTION_LAYERS]
-    keep: NDArray[np.bool_] = np.zeros(n_edges, dtype=bool)
+    content = [j for j, g in enumerate(items) if g.layer not in ATTENTION_LAYERS]
     if content:
-        keep = np.asarray((layer_keys[:, content] >= min_keys).any(axis=1), dtype=bool)
-    new_index: list[int] = (np.cumsum(keep) - 1).tolist()
-    keep_list = [bool(x) for x in keep.tolist()]
+        pvalue = np.minimum(1.0, layer_pvalue[:, content].min(axis=1) * len(content))
+    else:
+        pvalue = np.ones(n_edges)
+    at_risk = sum(items[j].n_tests for j in content)
+    n_tests = int(max(min(n * (n - 1) // 2, at_risk), n_edges))
+    qvalue = fdr_bh(pvalue, n_tests=n_tests)
+    keep: NDArray[np.bool_] = np.asarray(qvalue <= alpha, dtype=bool)
 
+    edge_a = (all_edges // n_acc).astype(np.int64)
+    edge_b = (all_edges % n_acc).astype(np.int64)
+    best_q = np.ones(n)
+    np.minimum.at(best_q, edge_a, qvalue)
+    np.minimum.at(best_q, edge_b, qvalue)
+
+    new_index = (np.cumsum(keep) - 1).tolist()
+    keep_list = [bool(x) for x in keep.tolist()]
     evidence: list[dict[str, None]] = [{} for _ in range(int(keep.sum()))]
     for g, pos in zip(items, positions, strict=True):
         for e, ids in zip(pos.tolist(), g.evidence, strict=True):
@@ -245,19 +308,22 @@ def fuse(
                         break
                     bucket[rid] = None
 
-    weight = layer_weight[keep].sum(axis=1)
-    scale = math.log1p(max(int(accounts.shape[0]), 2) / 2.0)
-    kept = all_edges[keep]
+    kept_p = pvalue[keep]
     return CoordinationNetwork(
         accounts=accounts,
-        account_a=(kept // n_acc).astype(np.int64),
-        account_b=(kept % n_acc).astype(np.int64),
-        layers=layers,
+        account_a=edge_a[keep],
+        account_b=edge_b[keep],
+        layers=names,
         layer_keys=layer_keys[keep],
-        layer_weight=layer_weight[keep],
+        layer_pvalue=layer_pvalue[keep],
         pairs=pairs[keep],
         min_dt=min_dt[keep],
-        weight=weight,
-        score=1.0 - np.exp(-weight / scale),
+        pvalue=kept_p,
+        qvalue=qvalue[keep],
+        weight=-np.log10(np.maximum(kept_p, _P_FLOOR)),
+        score=1.0 - qvalue[keep],
         evidence=tuple(tuple(b) for b in evidence),
+        account_best_q=best_q,
+        alpha=alpha,
+        n_tests=n_tests,
     )

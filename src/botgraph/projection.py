@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 
 from botgraph._validation import check_int, check_number
 from botgraph.ingest import Records, ingest
+from botgraph.significance import attach_significance
 from botgraph.traces import BipartiteGraph, traces
 
 __all__ = [
@@ -211,6 +212,11 @@ class CoGraph:
         Distinct keys the two accounts co-acted on.
     min_dt, median_dt : ndarray of float64
         Smallest and median time between the paired events, in seconds.
+    matched : ndarray of int64
+        Co-action episodes: summed over the co-acted keys, the smaller of the two
+        accounts' numbers of distinct events that found a partner. Unlike ``pairs``
+        it does not multiply when both accounts repeat a key within one window, and
+        unlike ``keys`` it counts a key co-acted on day after day every time.
     key_weight : ndarray of float64
         Sum over the distinct co-acted keys of the key's specificity
         ``ln(1 + N / n_k)`` (``N`` accounts in the input, ``n_k`` accounts that
@@ -218,8 +224,18 @@ class CoGraph:
     evidence : tuple of tuple of str
         Record ids behind each edge: those of the closest pairs in time, at most
         ``2 * max_evidence`` ids per edge.
+    expected : ndarray of float64
+        Co-acted keys a null model of independent accounts expects for the pair
+        (see :func:`botgraph.significance.coaction_significance`).
+    pvalue : ndarray of float64
+        Probability of at least ``keys`` co-acted keys under that null model.
+    n_tests : int
+        Account pairs that share at least one key (upper bound): the family size
+        for false-discovery-rate control.
+    period : float
+        Observation period the null model spreads activity over, in seconds.
     extra : Mapping[str, ndarray]
-        Further per-edge columns added by later stages (e.g. p-values).
+        Further per-edge columns added by later stages.
     """
 
     layer: str
@@ -232,7 +248,12 @@ class CoGraph:
     min_dt: NDArray[np.float64]
     median_dt: NDArray[np.float64]
     key_weight: NDArray[np.float64]
+    matched: NDArray[np.int64]
     evidence: tuple[tuple[str, ...], ...]
+    expected: NDArray[np.float64]
+    pvalue: NDArray[np.float64]
+    n_tests: int
+    period: float
     extra: Mapping[str, NDArray[Any]] = field(default_factory=dict)
 
     def __len__(self) -> int:
@@ -257,9 +278,12 @@ class CoGraph:
             "account_b": self.accounts[self.account_b],
             "pairs": self.pairs,
             "keys": self.keys,
+            "matched": self.matched,
             "min_dt": self.min_dt,
             "median_dt": self.median_dt,
             "key_weight": self.key_weight,
+            "expected": self.expected,
+            "pvalue": self.pvalue,
         }
         out.update(self.extra)
         out["evidence"] = np.array([" ".join(e) for e in self.evidence], dtype=object)
@@ -269,8 +293,8 @@ class CoGraph:
         """Edge table as a pandas DataFrame (needs pandas).
 
         Columns: ``account_a``, ``account_b``, ``pairs``, ``keys``, ``min_dt``,
-        ``median_dt``, ``key_weight``, any extra columns, and ``evidence`` (space
-        separated record ids).
+        ``median_dt``, ``key_weight``, ``expected``, ``pvalue``, any extra columns,
+        and ``evidence`` (space separated record ids).
         """
         from botgraph.export import columns_to_pandas
 
@@ -304,6 +328,22 @@ class CoGraph:
         return "\n".join(lines)
 
 
+def _distinct_per_edge_key(
+    edge: NDArray[np.int64], key: NDArray[np.int64], record: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Distinct (edge, key) groups, sorted, and the distinct records in each."""
+    if edge.shape[0] == 0:
+        e = np.zeros(0, dtype=np.int64)
+        return e, e, e
+    order = np.lexsort((record, key, edge))
+    e, k, r = edge[order], key[order], record[order]
+    new_group = np.r_[True, (e[1:] != e[:-1]) | (k[1:] != k[:-1])]
+    new_record = new_group | np.r_[True, r[1:] != r[:-1]]
+    group = np.cumsum(new_group) - 1
+    distinct = np.bincount(group[new_record], minlength=int(group[-1]) + 1).astype(np.int64)
+    return e[new_group], k[new_group], distinct
+
+
 def aggregate_pairs(
     pairs: CoactionPairs,
     *,
@@ -314,7 +354,10 @@ def aggregate_pairs(
     key_specificity: NDArray[np.float64],
     max_evidence: int = 3,
 ) -> CoGraph:
-    """Reduce co-action pairs to one edge per account pair.
+    """Reduce co-action pairs to one edge per account pair (not yet tested).
+
+    The result's ``expected`` and ``pvalue`` are NaN and ``n_tests`` is 0 until
+    :func:`botgraph.significance.attach_significance` fills them.
 
     Parameters
     ----------
@@ -360,16 +403,16 @@ def aggregate_pairs(
     median_dt = (dt_sorted[mid_lo] + dt_sorted[mid_hi]) / 2.0 if len(uniq) else dt_sorted[:0]
     min_dt = dt_sorted[start]
 
-    edge_key = (
-        np.unique(np.stack([edge, pairs.key]), axis=1)
-        if len(edge)
-        else np.zeros((2, 0), dtype=np.int64)
-    )
-    key_edge_pos = np.searchsorted(uniq, edge_key[0])
+    ek_edge, ek_key, distinct_a = _distinct_per_edge_key(edge, pairs.key, pairs.record_a)
+    _, _, distinct_b = _distinct_per_edge_key(edge, pairs.key, pairs.record_b)
+    key_edge_pos = np.searchsorted(uniq, ek_edge)
     keys = np.bincount(key_edge_pos, minlength=len(uniq)).astype(np.int64)
     key_weight = np.bincount(
-        key_edge_pos, weights=key_specificity[edge_key[1]], minlength=len(uniq)
+        key_edge_pos, weights=key_specificity[ek_key], minlength=len(uniq)
     ).astype(np.float64)
+    matched = np.bincount(
+        key_edge_pos, weights=np.minimum(distinct_a, distinct_b), minlength=len(uniq)
+    ).astype(np.int64)
 
     take = np.minimum(count, max_evidence)
     evidence: list[tuple[str, ...]] = []
@@ -393,7 +436,12 @@ def aggregate_pairs(
         min_dt=min_dt.astype(np.float64),
         median_dt=median_dt.astype(np.float64),
         key_weight=key_weight,
+        matched=matched,
         evidence=tuple(evidence),
+        expected=np.full(len(uniq), np.nan),
+        pvalue=np.full(len(uniq), np.nan),
+        n_tests=0,
+        period=float("nan"),
     )
 
 
@@ -415,9 +463,10 @@ def project_bipartite(
     *,
     window: float,
     record_ids: NDArray[np.object_],
+    period: float | None = None,
     max_evidence: int = 3,
 ) -> CoGraph:
-    """Project a layer already extracted by :func:`botgraph.traces`.
+    """Project a layer already extracted by :func:`botgraph.traces`, and test its edges.
 
     :func:`project` ingests, extracts and calls this; use it directly to project
     several windows from one extraction.
@@ -430,6 +479,9 @@ def project_bipartite(
         Window in seconds (inclusive).
     record_ids : ndarray of object
         ``Records.record_id`` of the records the events came from.
+    period : float, optional
+        Observation period of the null model in seconds; default: from the first
+        to the last event of the layer.
     max_evidence : int, default 3
         Closest co-action pairs per edge whose record ids are kept.
 
@@ -454,7 +506,7 @@ def project_bipartite(
         window=window,
     )
     logger.debug("layer %s: %d co-action pairs", graph.layer, len(pairs))
-    return aggregate_pairs(
+    untested = aggregate_pairs(
         pairs,
         layer=graph.layer,
         window=window,
@@ -463,6 +515,10 @@ def project_bipartite(
         key_specificity=key_specificity(graph),
         max_evidence=max_evidence,
     )
+    if period is None:
+        times = graph.event_time
+        period = float(times.max() - times.min()) if times.shape[0] else 0.0
+    return attach_significance(untested, graph, period=max(period, 1.0))
 
 
 def project(
@@ -509,7 +565,9 @@ def project(
     ``(a, k, t_a)``, ``(b, k, t_b)`` with ``|t_a - t_b| <= window``. The window
     slides with every event: unlike fixed time bins it never separates two events
     seconds apart. ``pairs`` counts such event pairs (CooRTweet's edge weight);
-    ``keys`` counts the distinct keys among them.
+    ``keys`` counts the distinct keys among them. ``pvalue`` tests ``keys``
+    against a null model of independent accounts over the records' whole period
+    (see :func:`botgraph.significance.coaction_significance`).
 
     Examples
     --------
@@ -530,5 +588,15 @@ def project(
     recs: Records = ingest(records)
     graph = traces(recs, layer)
     return project_bipartite(
-        graph, window=window, record_ids=recs.record_id, max_evidence=max_evidence
+        graph,
+        window=window,
+        record_ids=recs.record_id,
+        period=observation_period(recs),
+        max_evidence=max_evidence,
     )
+
+
+def observation_period(records: Records) -> float:
+    """Seconds from the first to the last record (at least 1)."""
+    t = records.timestamp
+    return max(float(t.max() - t.min()), 1.0) if t.shape[0] else 1.0

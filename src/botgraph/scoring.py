@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
+from numpy.typing import NDArray
 
 from botgraph.communities import Partition
 from botgraph.fusion import CoordinationNetwork
@@ -56,7 +57,8 @@ class Cluster:
     n_edges : int
         Internal edges.
     layers : Mapping[str, int]
-        Per layer, internal edges on which the pair co-acted in that layer.
+        Per layer (all windows together), internal edges on which the pair
+        co-acted in that layer.
     median_gap : float
         Median over internal edges of the smallest time gap, in seconds (synchrony).
     n_targets : int
@@ -102,7 +104,8 @@ class AccountScore:
     account_id : str
         The account.
     score : float
-        In [0, 1]: the score of its strongest surviving edge; 0 when it has none.
+        In [0, 1]: ``1 - q`` of its best-supported pair (q: the Benjamini–Hochberg
+        q-value of the pair's co-action); 0 when it never co-acted with anyone.
     cluster_id : int or None
         Reported cluster it belongs to, or None.
     degree : int
@@ -150,6 +153,16 @@ def _evidence(records: Records, record_ids: list[str], limit: int) -> tuple[Evid
     return tuple(out)
 
 
+def _layer_support(network: CoordinationNetwork, edges: NDArray[np.int64]) -> dict[str, int]:
+    """Per base layer (``text`` for ``text@60s`` and ``text@3600s``), edges it supports."""
+    names = [layer.split("@", 1)[0] for layer in network.layers]
+    out: dict[str, int] = {}
+    for base in dict.fromkeys(names):
+        cols = [j for j, name in enumerate(names) if name == base]
+        out[base] = int((network.layer_keys[np.ix_(edges, cols)] > 0).any(axis=1).sum())
+    return out
+
+
 def _reason(size: int, layers: Mapping[str, int], n_edges: int, gap: float, n_targets: int) -> str:
     support = ", ".join(f"{layer} ({k} edges)" for layer, k in layers.items() if k) or "none"
     where = f" across {n_targets} targets" if n_targets else ""
@@ -192,36 +205,36 @@ def score(
     Notes
     -----
     A community is reported when it has at least ``min_cluster_size`` members and
-    at least one internal edge. Every edge in the network already passed the fusion
-    rule (co-action on at least ``min_keys`` distinct keys of a content layer), so
-    a reported cluster is a group of three or more accounts tied by repeated
-    co-action. Account score: the score of the account's strongest edge.
+    at least one internal edge. Every edge in the network is significant at the
+    network's false-discovery-rate level, so a reported cluster is a group of
+    accounts tied by co-action their own activity does not explain.
+    Account score: ``1 - q`` for the account's best-supported pair, whether or not
+    that pair reached the edge threshold (0 when it never co-acted).
     Cluster score: mean internal edge score times internal density, so a loose
     chain scores lower than a tight clique of equally strong edges.
 
     Examples
     --------
     >>> import botgraph
-    >>> recs = botgraph.ingest([{"account_id": a, "timestamp": t, "text": x}
-    ...                         for a in "abc" for t, x in [(0, "one"), (900, "two")]])
+    >>> recs = botgraph.ingest([{"account_id": a, "timestamp": 86_400 * d + i, "text": f"m{d}"}
+    ...                         for d in range(5) for i, a in enumerate("abc")])
     >>> net = botgraph.fuse([botgraph.project(recs, "text")])
     >>> clusters, accounts = score(net, botgraph.communities(net, rng=0), recs)
     >>> clusters[0].members, [round(a.score, 2) for a in accounts]
-    (('a', 'b', 'c'), [0.78, 0.78, 0.78])
+    (('a', 'b', 'c'), [1.0, 1.0, 1.0])
     """
     n = int(network.accounts.shape[0])
     member = partition.membership
     a, b, s = network.account_a, network.account_b, network.score
 
-    ends = np.concatenate([a, b])
+    ends = np.concatenate([a, b])  # strongest partner: the edge with the best score
     others = np.concatenate([b, a])
     both_scores = np.concatenate([s, s])
     order = np.lexsort((both_scores, ends))
     last = np.flatnonzero(np.r_[ends[order][1:] != ends[order][:-1], True]) if len(order) else order
-    best = np.zeros(n)
     partner = np.full(n, -1, dtype=np.int64)
-    best[ends[order][last]] = both_scores[order][last]
     partner[ends[order][last]] = others[order][last]
+    best = 1.0 - network.account_best_q
     degree = np.bincount(np.concatenate([a, b]), minlength=n)
     n_records = np.bincount(records.account_code, minlength=n)
 
@@ -236,10 +249,7 @@ def score(
         edges = np.flatnonzero(internal & (member[a] == c))
         density = 2.0 * edges.shape[0] / (size * (size - 1))
         cluster_score = float(np.mean(s[edges]) * density)
-        layers = {
-            layer: int((network.layer_keys[edges, j] > 0).sum())
-            for j, layer in enumerate(network.layers)
-        }
+        layers = _layer_support(network, edges)
         gap = float(np.median(network.min_dt[edges]))
         in_cluster = np.isin(records.account_code, members_idx)
         n_targets = 0

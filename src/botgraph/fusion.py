@@ -296,17 +296,15 @@ def fuse(
     np.minimum.at(best_q, edge_a, qvalue)
     np.minimum.at(best_q, edge_b, qvalue)
 
-    new_index = (np.cumsum(keep) - 1).tolist()
-    keep_list = [bool(x) for x in keep.tolist()]
+    new_index = np.cumsum(keep) - 1
     evidence: list[dict[str, None]] = [{} for _ in range(int(keep.sum()))]
     for g, pos in zip(items, positions, strict=True):
-        for e, ids in zip(pos.tolist(), g.evidence, strict=True):
-            if keep_list[e]:
-                bucket = evidence[new_index[e]]
-                for rid in ids:
-                    if len(bucket) >= max_evidence:
-                        break
-                    bucket[rid] = None
+        for local in np.flatnonzero(keep[pos]).tolist():
+            bucket = evidence[int(new_index[pos[local]])]
+            for rid in g.evidence_of(local):
+                if len(bucket) >= max_evidence:
+                    break
+                bucket[rid] = None
 
     kept_p = pvalue[keep]
     return CoordinationNetwork(

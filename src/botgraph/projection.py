@@ -221,9 +221,12 @@ class CoGraph:
         Sum over the distinct co-acted keys of the key's specificity
         ``ln(1 + N / n_k)`` (``N`` accounts in the input, ``n_k`` accounts that
         used key ``k``): a key used by everybody adds only ``ln 2``.
-    evidence : tuple of tuple of str
-        Record ids behind each edge: those of the closest pairs in time, at most
-        ``2 * max_evidence`` ids per edge.
+    evidence_indptr, evidence_record : ndarray of int64
+        Record indices behind each edge, CSR style: those of the closest pairs in
+        time, two per pair, at most ``max_evidence`` pairs per edge (see
+        :meth:`evidence_of` and :attr:`evidence`).
+    record_ids : ndarray of object
+        Record ids indexed by record index.
     expected : ndarray of float64
         Co-acted keys a null model of independent accounts expects for the pair
         (see :func:`botgraph.significance.coaction_significance`).
@@ -249,7 +252,9 @@ class CoGraph:
     median_dt: NDArray[np.float64]
     key_weight: NDArray[np.float64]
     matched: NDArray[np.int64]
-    evidence: tuple[tuple[str, ...], ...]
+    evidence_indptr: NDArray[np.int64]
+    evidence_record: NDArray[np.int64]
+    record_ids: NDArray[np.object_]
     expected: NDArray[np.float64]
     pvalue: NDArray[np.float64]
     n_tests: int
@@ -263,6 +268,17 @@ class CoGraph:
     def n_edges(self) -> int:
         """Number of edges."""
         return len(self)
+
+    def evidence_of(self, edge: int) -> tuple[str, ...]:
+        """Distinct record ids behind one edge, closest co-actions first."""
+        lo, hi = int(self.evidence_indptr[edge]), int(self.evidence_indptr[edge + 1])
+        ids = self.record_ids[self.evidence_record[lo:hi]].tolist()
+        return tuple(dict.fromkeys(str(i) for i in ids))
+
+    @property
+    def evidence(self) -> tuple[tuple[str, ...], ...]:
+        """Record ids behind every edge (see :meth:`evidence_of`)."""
+        return tuple(self.evidence_of(i) for i in range(len(self)))
 
     def __repr__(self) -> str:
         return (
@@ -414,16 +430,14 @@ def aggregate_pairs(
         key_edge_pos, weights=np.minimum(distinct_a, distinct_b), minlength=len(uniq)
     ).astype(np.int64)
 
-    take = np.minimum(count, max_evidence)
-    evidence: list[tuple[str, ...]] = []
-    rec_a = pairs.record_a[order]
-    rec_b = pairs.record_b[order]
-    for s, t in zip(start.tolist(), take.tolist(), strict=True):
-        ids: dict[str, None] = {}
-        for r in range(s, s + t):
-            ids[str(record_ids[rec_a[r]])] = None
-            ids[str(record_ids[rec_b[r]])] = None
-        evidence.append(tuple(ids))
+    take = np.minimum(count, max_evidence).astype(np.int64)
+    first_of = np.cumsum(take) - take
+    picked = np.repeat(start, take) + (np.arange(int(take.sum())) - np.repeat(first_of, take))
+    picked_pairs = order[picked]
+    evidence_record = np.empty(2 * picked_pairs.shape[0], dtype=np.int64)
+    evidence_record[0::2] = pairs.record_a[picked_pairs]
+    evidence_record[1::2] = pairs.record_b[picked_pairs]
+    evidence_indptr = np.concatenate([[0], np.cumsum(2 * take)]).astype(np.int64)
 
     return CoGraph(
         layer=layer,
@@ -437,7 +451,9 @@ def aggregate_pairs(
         median_dt=median_dt.astype(np.float64),
         key_weight=key_weight,
         matched=matched,
-        evidence=tuple(evidence),
+        evidence_indptr=evidence_indptr,
+        evidence_record=evidence_record,
+        record_ids=record_ids,
         expected=np.full(len(uniq), np.nan),
         pvalue=np.full(len(uniq), np.nan),
         n_tests=0,

@@ -159,7 +159,7 @@ def _layer_support(network: CoordinationNetwork, edges: NDArray[np.int64]) -> di
     out: dict[str, int] = {}
     for base in dict.fromkeys(names):
         cols = [j for j, name in enumerate(names) if name == base]
-        out[base] = int((network.layer_keys[np.ix_(edges, cols)] > 0).any(axis=1).sum())
+        out[base] = int((network.layer_keys[edges][:, cols] > 0).any(axis=1).sum())
     return out
 
 

@@ -24,11 +24,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EdgeSignificance",
+    "attach_significance",
     "coaction_significance",
     "fdr_bh",
     "pairs_at_risk",
     "popularity_charge",
-    "attach_significance",
 ]
 
 

@@ -29,12 +29,23 @@ from botgraph.normalize import (
     text_fingerprint,
 )
 
-__all__ = ["BUILTIN_LAYERS", "CONTENT_LAYERS", "BipartiteGraph", "layer_names", "traces"]
+__all__ = [
+    "BUILTIN_LAYERS",
+    "CONTENT_LAYERS",
+    "OPTIONAL_LAYERS",
+    "BipartiteGraph",
+    "layer_names",
+    "traces",
+]
 
 #: Layers botgraph can extract without being told which column to read.
-BUILTIN_LAYERS = ("text", "url", "hashtag", "mention", "target")
+BUILTIN_LAYERS = ("text", "near_text", "signature", "url", "hashtag", "mention", "target")
 #: Built-in layers describing what accounts *say* (as opposed to where they act).
-CONTENT_LAYERS = ("text", "url", "hashtag", "mention")
+CONTENT_LAYERS = ("text", "near_text", "signature", "url", "hashtag", "mention")
+#: Opt-in layers: named in ``layers=`` only (slow, or need an optional dependency).
+OPTIONAL_LAYERS = ("embedding",)
+#: Layers derived from the text alone.
+_TEXT_LAYERS = ("text", "near_text", "signature", "embedding")
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -221,6 +232,39 @@ def _extract_target(records: Records) -> _RecordKeys:
             yield index, (target,)
 
 
+def _from_cluster_ids(
+    records: Records, ids_of: Callable[[NDArray[np.object_]], NDArray[np.int64]]
+) -> _RecordKeys:
+    texts = records.fields.get("text")
+    if texts is None:
+        return
+    ids = ids_of(texts)
+    for index in np.flatnonzero(ids >= 0).tolist():
+        yield index, (str(int(ids[index])),)
+
+
+def _extract_near_text(records: Records) -> _RecordKeys:
+    from botgraph.near_duplicates import near_duplicate_keys
+
+    return _from_cluster_ids(records, near_duplicate_keys)
+
+
+def _extract_signature(records: Records) -> _RecordKeys:
+    from botgraph.crosslingual import message_signature
+
+    def keys(text: str) -> tuple[str, ...]:
+        signature = message_signature(text)
+        return () if signature is None else (signature,)
+
+    return _from_text(records, keys)
+
+
+def _extract_embedding(records: Records) -> _RecordKeys:
+    from botgraph.crosslingual import embedding_keys
+
+    return _from_cluster_ids(records, embedding_keys)
+
+
 def _extract_column(records: Records, name: str) -> _RecordKeys:
     for index, value in enumerate(records.fields[name]):
         keys = _distinct(_elements(value))
@@ -230,6 +274,9 @@ def _extract_column(records: Records, name: str) -> _RecordKeys:
 
 _BUILTIN_EXTRACTORS: dict[str, Callable[[Records], _RecordKeys]] = {
     "text": _extract_text,
+    "near_text": _extract_near_text,
+    "signature": _extract_signature,
+    "embedding": _extract_embedding,
     "url": _extract_url,
     "hashtag": _extract_hashtag,
     "mention": _extract_mention,
@@ -301,6 +348,17 @@ def traces(records: Records, layer: str) -> BipartiteGraph:
     ``"text"``
         :func:`botgraph.normalize.text_fingerprint` of the text; records whose
         normalised text is empty (emoji only, a bare link) emit nothing.
+    ``"near_text"``
+        Near-duplicate cluster of the text
+        (:func:`botgraph.near_duplicates.near_duplicate_keys`): templated
+        variants share a key; texts too short to judge emit nothing.
+    ``"signature"``
+        Language-independent signature of the text
+        (:func:`botgraph.crosslingual.message_signature`): the names, numbers,
+        links and handles it carries, so that translations share a key.
+    ``"embedding"`` (opt-in, needs ``botgraph[multilingual]``)
+        Cluster of a multilingual sentence embedding
+        (:func:`botgraph.crosslingual.embedding_keys`). Slow; never a default.
     ``"url"``
         :func:`botgraph.normalize.normalize_url` of each entry of the ``urls``
         column when the records have one, else of each URL found in the text
@@ -396,7 +454,9 @@ def layer_names(records: Records) -> tuple[str, ...]:
 
     Notes
     -----
-    ``"text"`` needs one text with a non-empty normalised form, ``"url"`` a
+    ``"text"`` needs one text with a non-empty normalised form (and then
+    ``"near_text"`` and ``"signature"`` are listed too, without computing them:
+    they may still find no key), ``"url"`` a
     link (in the ``urls`` column, or in the text when there is no such
     column), ``"hashtag"`` and ``"mention"`` likewise, ``"target"`` a record
     with ``target_id`` or ``post_id``. Each check stops at the first event it
@@ -417,8 +477,13 @@ def layer_names(records: Records) -> tuple[str, ...]:
     >>> layer_names(recs)
     ('text', 'url', 'hashtag')
     """
+    has_text = next(_extract_text(records), None) is not None
     return tuple(
         name
         for name in BUILTIN_LAYERS
-        if next(_BUILTIN_EXTRACTORS[name](records), None) is not None
+        if (
+            has_text
+            if name in _TEXT_LAYERS and name != "text"
+            else next(_BUILTIN_EXTRACTORS[name](records), None) is not None
+        )
     )

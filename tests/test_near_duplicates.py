@@ -14,12 +14,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from botgraph import near_duplicates
 from botgraph.errors import ParameterError
 from botgraph.near_duplicates import (
     _PRIME,
     _band_shape,
     _hash_coefficients,
     _mod_prime,
+    _pivot_clusters,
     _universal_hash,
     near_duplicate_keys,
 )
@@ -41,8 +43,7 @@ TEMPLATES: dict[str, list[str]] = {
         "Le député Smith cache la vérité sur ce scandale de corruption et les électeurs "
         "méritent des réponses",
         "Tout le monde sait que votre bureau a diffusé cette vidéo truquée contre un critique",
-        "Un seul blogueur a révélé les fonds disparus et le ministre refuse toujours "
-        "de répondre",
+        "Un seul blogueur a révélé les fonds disparus et le ministre refuse toujours de répondre",
         "Arrêtez de mentir aux citoyens de cette circonscription et démissionnez avant "
         "les élections",
         "Pourquoi le gouvernement a versé des millions à une société écran de vos amis",
@@ -103,12 +104,14 @@ def make_variant(template: str, lang: str, rng: random.Random, word_edits: int) 
     words = template.split()
     for _ in range(word_edits):
         kind = rng.choice(["swap", "synonym", "typo"])
+        synonyms = [k for k, w in enumerate(words) if w.lower() in SYNONYMS[lang]]
+        if kind == "synonym" and not synonyms:
+            kind = "typo"
         if kind == "swap":
             k = rng.randrange(len(words) - 1)
             words[k], words[k + 1] = words[k + 1], words[k]
         elif kind == "synonym":
-            options = [k for k, w in enumerate(words) if w.lower() in SYNONYMS[lang]]
-            k = rng.choice(options)
+            k = rng.choice(synonyms)
             words[k] = rng.choice(SYNONYMS[lang][words[k].lower()])
         else:
             options = [k for k, w in enumerate(words) if len(w) >= 4]
@@ -160,15 +163,27 @@ def same_partition(a: np.ndarray, b: np.ndarray) -> bool:
 # --------------------------------------------------------------------------- behaviour
 
 
+@pytest.mark.parametrize("linkage", ["star", "single"])
 @pytest.mark.parametrize("seed", [0, 1, 2, 3, 4])
-def test_variants_share_one_key_per_template(seed: int) -> None:
+def test_variants_share_one_key_per_template(seed: int, linkage: str) -> None:
     texts, labels = campaign(seed)
-    keys = near_duplicate_keys(texts)
+    keys = near_duplicate_keys(texts, linkage=linkage)  # type: ignore[arg-type]
     assert (keys >= 0).all()
     truth = np.asarray(labels)
     for label in np.unique(truth):
         assert np.unique(keys[truth == label]).shape[0] == 1, f"template {label} split"
     assert np.unique(keys).shape[0] == np.unique(truth).shape[0], "templates merged"
+
+
+def test_star_linkage_does_not_chain_where_single_linkage_does() -> None:
+    # Each text shares half its words with the next: a chain of near-duplicates
+    # whose ends have nothing in common.
+    words = [f"word{k}" for k in range(60)]
+    chain = [" ".join(words[k : k + 8]) for k in range(0, 52, 2)]
+    single = near_duplicate_keys(chain, threshold=0.3, linkage="single")
+    star = near_duplicate_keys(chain, threshold=0.3, linkage="star")
+    assert np.unique(single).shape[0] == 1
+    assert np.unique(star).shape[0] >= len(chain) // 5
 
 
 def test_many_variants_of_one_template_use_the_giant_bucket_path() -> None:
@@ -212,7 +227,8 @@ def test_short_or_empty_texts_get_no_key(short: str) -> None:
 
 
 def test_missing_values_get_no_key() -> None:
-    keys = near_duplicate_keys([None, "a text with enough words in it", float("nan")])
+    texts = [None, "a text with enough words in it", float("nan")]  # NaN: pandas' missing value
+    keys = near_duplicate_keys(texts)  # type: ignore[arg-type]
     assert keys.tolist() == [-1, 0, -1]
 
 
@@ -271,6 +287,17 @@ def test_deterministic_across_processes_and_hash_seeds() -> None:
     assert outputs[0] == outputs[1] == near_duplicate_keys(texts).tolist()
 
 
+def test_threads_do_not_change_the_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts, _ = campaign(8, per_template=4)
+    monkeypatch.setattr(near_duplicates, "_MAX_THREADS", 1)
+    alone = near_duplicate_keys(texts, num_perm=64)
+    monkeypatch.setattr(near_duplicates, "_MAX_THREADS", 4)
+    monkeypatch.setattr(near_duplicates, "_THREADED_FROM", 0)
+    monkeypatch.setattr(near_duplicates, "_CHUNK", 1 << 12)  # many blocks of functions
+    threaded = near_duplicate_keys(texts, num_perm=64)
+    assert np.array_equal(alone, threaded)
+
+
 # --------------------------------------------------------------------------- parameters
 
 
@@ -285,7 +312,9 @@ def test_threshold_changes_the_result() -> None:
 
 
 def test_shingle_changes_the_result() -> None:
-    words = "alpha bravo charlie delta echo foxtrot golf hotel india juliet".split()
+    words = [
+        f"{name}{k}" for k, name in enumerate(["alpha", "bravo", "charlie", "delta", "echo"] * 2)
+    ]
     texts = [" ".join(words), " ".join(reversed(words))]
     bag = near_duplicate_keys(texts, shingle=1)  # same words: Jaccard 1
     ordered = near_duplicate_keys(texts, shingle=2)  # no shared bigram: Jaccard 10/28
@@ -333,7 +362,7 @@ def test_min_tokens_changes_the_result() -> None:
 
 
 def test_band_shape_follows_the_documented_choice() -> None:
-    assert _band_shape(0.5, 128) == (25, 5)
+    assert _band_shape(0.5, 128) == (26, 4)
     for threshold in (0.3, 0.5, 0.8):
         bands, rows = _band_shape(threshold, 64)
         assert bands * rows <= 64
@@ -349,12 +378,16 @@ def test_universal_hash_matches_exact_integer_arithmetic() -> None:
     raw = rng.integers(0, 2**64, size=300, dtype=np.uint64)
     edges = np.array([0, 1, _PRIME - 1, _PRIME, _PRIME + 1, 2**61, 2**63, 2**64 - 1], np.uint64)
     x = _mod_prime(np.concatenate([raw, edges]))
-    assert all(int(v) == int(r) % _PRIME for v, r in zip(x, np.concatenate([raw, edges]), strict=True))
+    assert all(
+        int(v) == int(r) % _PRIME for v, r in zip(x, np.concatenate([raw, edges]), strict=True)
+    )
     a, b = _hash_coefficients(16)
     a = np.concatenate([a, np.array([1, _PRIME - 1], np.uint64)])
     b = np.concatenate([b, np.array([0, _PRIME - 1], np.uint64)])
     hashed = _universal_hash(a, b, x >> np.uint64(32), x & np.uint64(0xFFFF_FFFF))
-    expected = [[(int(ai) * int(xi) + int(bi)) % _PRIME for xi in x] for ai, bi in zip(a, b, strict=True)]
+    expected = [
+        [(int(ai) * int(xi) + int(bi)) % _PRIME for xi in x] for ai, bi in zip(a, b, strict=True)
+    ]
     assert hashed.tolist() == expected
 
 
@@ -363,6 +396,44 @@ def test_hash_coefficients_are_in_range_and_prefix_stable() -> None:
     assert (a >= 1).all() and (a < _PRIME).all() and (b < _PRIME).all()
     a8, b8 = _hash_coefficients(8)
     assert np.array_equal(a[:8], a8) and np.array_equal(b[:8], b8)
+
+
+def _sequential_pivots(n: int, edges: list[tuple[int, int]]) -> list[int]:
+    neighbours: list[set[int]] = [set() for _ in range(n)]
+    for a, b in edges:
+        neighbours[a].add(b)
+        neighbours[b].add(a)
+    centre = [-1] * n
+    for node in range(n):
+        if centre[node] < 0:
+            centre[node] = node
+            for other in neighbours[node]:
+                if centre[other] < 0:
+                    centre[other] = node
+    return centre
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    graph=st.integers(1, 40).flatmap(
+        lambda n: st.tuples(
+            st.just(n),
+            st.lists(
+                st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)).filter(
+                    lambda e: e[0] != e[1]
+                ),
+                max_size=120,
+            ),
+        )
+    )
+)
+def test_parallel_pivot_rounds_match_the_sequential_algorithm(
+    graph: tuple[int, list[tuple[int, int]]],
+) -> None:
+    n, edges = graph
+    i = np.array([min(e) for e in edges], dtype=np.int64)
+    j = np.array([max(e) for e in edges], dtype=np.int64)
+    assert _pivot_clusters(n, i, j).tolist() == _sequential_pivots(n, edges)
 
 
 # --------------------------------------------------------------------------- errors
@@ -399,6 +470,7 @@ def test_bad_texts(texts: object, match: str) -> None:
         ({"bands": 0}, r"'bands' parameter .* >= 1 and <= 128. Got 0 instead"),
         ({"num_perm": 16, "bands": 17}, r"'bands' parameter .* <= 16. Got 17 instead"),
         ({"min_tokens": 0}, r"'min_tokens' parameter .* an integer >= 1. Got 0 instead"),
+        ({"linkage": "complete"}, r"'linkage' parameter .* 'star', 'single'. Got 'complete'"),
     ],
 )
 def test_bad_options(options: dict[str, object], match: str) -> None:

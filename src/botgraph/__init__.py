@@ -19,6 +19,7 @@ from botgraph.ingest import Records, RejectedRow, ingest
 from botgraph.projection import CoactionPairs, CoGraph, project, project_partition
 from botgraph.scoring import AccountScore, Cluster, EvidenceRecord, score
 from botgraph.significance import EdgeSignificance, coaction_significance, fdr_bh
+from botgraph.similarity import SimilarityGraph, account_similarity
 from botgraph.simulate import NetworkSpec, SimulatedData, Truth, simulate
 from botgraph.traces import BipartiteGraph, traces
 from botgraph.windows import SweepResult, SweepRow, WindowEstimate, estimate_window, sweep
@@ -42,12 +43,14 @@ __all__ = [
     "Records",
     "RejectedRow",
     "SchemaError",
+    "SimilarityGraph",
     "SimulatedData",
     "SweepResult",
     "SweepRow",
     "Truth",
     "WindowEstimate",
     "__version__",
+    "account_similarity",
     "coaction_significance",
     "communities",
     "detect",

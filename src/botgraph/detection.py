@@ -16,7 +16,7 @@ import numpy as np
 from botgraph._validation import check_choice, check_int, check_number
 from botgraph._version import __version__
 from botgraph.communities import METHODS, Partition, communities
-from botgraph.errors import ParameterError
+from botgraph.errors import ParameterError, SchemaError
 from botgraph.fusion import CoordinationNetwork, fuse
 from botgraph.ingest import Records, RejectedRow, ingest
 from botgraph.projection import CoGraph, observation_period, project_bipartite
@@ -181,6 +181,18 @@ class Detection:
             },
         )
 
+    def write_gexf(self, path: str | os.PathLike[str]) -> None:
+        """Write the network as GEXF (Gephi), nodes carrying ``score`` and ``cluster``."""
+        from botgraph.export import write_gexf
+
+        write_gexf(self.to_networkx(), path)
+
+    def write_graphml(self, path: str | os.PathLike[str]) -> None:
+        """Write the network as GraphML, nodes carrying ``score`` and ``cluster``."""
+        from botgraph.export import write_graphml
+
+        write_graphml(self.to_networkx(), path)
+
     def save(self, directory: str | os.PathLike[str]) -> tuple[Path, ...]:
         """Write ``clusters.csv``, ``accounts.csv``, ``edges.csv`` and ``network.graphml``.
 
@@ -316,6 +328,12 @@ def detect(
     resolution = check_number(resolution, "resolution", "detect", low=0.0, low_inclusive=False)
     min_cluster_size = check_int(min_cluster_size, "min_cluster_size", "detect", low=2)
     recs: Records = ingest(records, columns=columns, timezone=timezone, on_invalid=on_invalid)
+    if len(recs) == 0:
+        raise SchemaError(
+            f"detect received {recs.n_input} records and rejected all of them as invalid "
+            f"(first: row {recs.rejected[0].row}, column {recs.rejected[0].column!r}: "
+            f"{recs.rejected[0].reason}). See ingest(..., on_invalid='drop').rejected."
+        )
     if layers is None:
         chosen = list(layer_names(recs))
         if "object_id" in recs.fields and "object_id" not in chosen:

@@ -36,9 +36,8 @@ class CoordinationNetwork:
     account_a, account_b : ndarray of int64
         Edge end points (indices into ``accounts``), ``account_a < account_b``.
     layers : tuple of str
-        The fused graphs, named ``layer`` or ``layer@window`` when a layer was
-        projected at several windows; column order of ``layer_keys`` and
-        ``layer_pvalue``.
+        The fused graphs, named ``layer@<window>s`` (``text@60s``); column order of
+        ``layer_keys`` and ``layer_pvalue``.
     layer_keys : ndarray of int64, shape (n_edges, n_layers)
         Distinct keys the pair co-acted on, per graph (0 where none).
     layer_pvalue : ndarray of float64, shape (n_edges, n_layers)
@@ -167,10 +166,8 @@ class CoordinationNetwork:
         )
 
 
-def _name(graph: CoGraph, windows_per_layer: dict[str, int]) -> str:
-    if windows_per_layer[graph.layer] > 1:
-        return f"{graph.layer}@{graph.window:g}s"
-    return graph.layer
+def _name(graph: CoGraph) -> str:
+    return f"{graph.layer}@{graph.window:g}s"
 
 
 def fuse(
@@ -229,7 +226,7 @@ def fuse(
     >>> rows += [{"account_id": "c", "timestamp": 86_400 * 6, "text": "other"}]
     >>> net = fuse([botgraph.project(rows, "text"), botgraph.project(rows, "target")])
     >>> len(net), net.edge_layers(0)
-    (1, {'text': 4, 'target': 1})
+    (1, {'text@60s': 4, 'target@60s': 1})
     """
     items = list(graphs.values()) if isinstance(graphs, Mapping) else list(graphs)
     alpha = check_number(alpha, "alpha", "fuse", low=0.0, high=1.0, low_inclusive=False)
@@ -252,10 +249,7 @@ def fuse(
                 f"The 'graphs' parameter of fuse must hold tested graphs; layer {g.layer!r} has "
                 "no p-values. Use botgraph.project, or botgraph.significance.attach_significance."
             )
-    counts: dict[str, int] = {}
-    for g in items:
-        counts[g.layer] = counts.get(g.layer, 0) + 1
-    names = tuple(_name(g, counts) for g in items)
+    names = tuple(_name(g) for g in items)
     if len(set(names)) != len(names):
         raise ParameterError(
             f"The 'graphs' parameter of fuse must not repeat a layer at the same window. "

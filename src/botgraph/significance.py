@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
-from scipy import stats
 
 from botgraph._validation import check_number
 from botgraph.errors import ParameterError
@@ -202,7 +201,9 @@ def coaction_significance(
     # Keys co-acted within the window are shared keys, so expected > 0 whenever
     # matched > 0; guard the degenerate case anyway.
     expected = np.maximum(expected, 1e-300)
-    pvalue = stats.poisson.sf(graph.matched - 1, expected)
+    from scipy.special import pdtrc  # Poisson survival: P(X >= k) = pdtrc(k - 1, λ)
+
+    pvalue = pdtrc(graph.matched - 1, expected)
     return EdgeSignificance(
         expected=expected,
         pvalue=np.clip(np.asarray(pvalue, dtype=np.float64), 0.0, 1.0),

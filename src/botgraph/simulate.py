@@ -789,6 +789,12 @@ class SimulatedData:
     truth: Truth
     parameters: Mapping[str, Any] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        return (
+            f"SimulatedData(records={len(self.records)}, accounts={len(self.truth.accounts)}, "
+            f"networks={[n.name for n in self.truth.networks]})"
+        )
+
     def __len__(self) -> int:
         return len(self.records)
 

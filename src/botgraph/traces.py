@@ -475,7 +475,7 @@ def layer_names(records: Records) -> tuple[str, ...]:
     ...     fields={"text": np.array(["Voir www.example.com #Québec"], dtype=object)},
     ...     rejected=(), n_input=1)
     >>> layer_names(recs)
-    ('text', 'url', 'hashtag')
+    ('text', 'near_text', 'signature', 'url', 'hashtag')
     """
     has_text = next(_extract_text(records), None) is not None
     return tuple(

@@ -580,7 +580,7 @@ def sweep(
         Windows in seconds: positive and distinct; they are swept in increasing
         order.
     **detect_kwargs
-        Any other parameter of :func:`botgraph.detect` (``layers``, ``min_keys``,
+        Any other parameter of :func:`botgraph.detect` (``layers``, ``alpha``,
         ``method``, ``min_cluster_size``, ``rng``, ...), the same at every window.
         ``columns``, ``timezone`` and ``on_invalid`` are used to ingest the records.
 

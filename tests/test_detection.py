@@ -187,3 +187,15 @@ def test_default_scenario_quality(seed: int) -> None:
     assert sum(ev.traps_flagged.values()) == 0, ev.summary()
     assert ev.auc >= 0.9, ev.summary()
     assert np.isfinite(ev.ari)
+
+
+def test_score_max_evidence_bounds_cluster_evidence(result: botgraph.Detection) -> None:
+    from botgraph.ingest import ingest
+
+    recs = ingest(botgraph.simulate(n_organic=400, days=5, rng=3).records)
+    few, _ = botgraph.score(result.network, result.partition, recs, max_evidence=2)
+    many, _ = botgraph.score(result.network, result.partition, recs, max_evidence=30)
+    assert max(len(c.evidence) for c in few) == 2
+    assert max(len(c.evidence) for c in many) > 2
+    small_only, _ = botgraph.score(result.network, result.partition, recs, min_cluster_size=25)
+    assert len(small_only) < len(few)

@@ -123,3 +123,14 @@ def test_errors() -> None:
     other = botgraph.traces(botgraph.ingest(_rows(3, 5)[:5]), "text")
     with pytest.raises(ParameterError, match="layer the graph was projected from"):
         coaction_significance(g, other, period=DAY)
+
+
+def test_period_changes_expectation() -> None:
+    recs = botgraph.ingest(_rows(4, 5))
+    bip = botgraph.traces(recs, "text")
+    short, long = (
+        botgraph.projection.project_bipartite(bip, window=60, record_ids=recs.record_id, period=p)
+        for p in (5 * DAY, 50 * DAY)
+    )
+    assert short.expected[0] == pytest.approx(10 * long.expected[0])
+    assert short.period == 5 * DAY and long.period == 50 * DAY

@@ -63,6 +63,18 @@ def popularity_charge(users: NDArray[np.float64], n_accounts: float) -> NDArray[
     makes the charge relative to the size of the crowd, so the same absolute reach
     is popular in a small data set and unremarkable in a large one.
 
+    Parameters
+    ----------
+    users : ndarray of float64
+        ``n_k``: accounts that used each key.
+    n_accounts : float
+        ``N``: accounts in the data.
+
+    Returns
+    -------
+    ndarray of float64
+        ``c_k`` per key, at least 1.
+
     Examples
     --------
     >>> popularity_charge(np.array([2.0, 10.0, 100.0]), 400.0).tolist()
@@ -78,6 +90,16 @@ def pairs_at_risk(bipartite: BipartiteGraph) -> int:
     ``min(N (N - 1) / 2, Σ_k n_k (n_k - 1) / 2)`` with ``n_k`` the accounts that
     used key ``k``: exact when no two keys share a pair, an over-count otherwise,
     which makes the false-discovery-rate control conservative.
+
+    Parameters
+    ----------
+    bipartite : BipartiteGraph
+        One layer's account × key incidence.
+
+    Returns
+    -------
+    int
+        The bound.
 
     Examples
     --------

@@ -111,7 +111,9 @@ class Detection:
 
         ``"accounts"``: account_id, score, cluster_id (-1 when none), degree,
         strongest_partner, n_records. ``"clusters"``: id, size, score, density,
-        n_edges, median_gap, n_targets, n_records, layers, reason, members.
+        n_edges, median_gap, n_targets, n_records, median_q, duplication,
+        created_within_week, utc_offset, office_hours_share, languages, platforms,
+        layers, reason, members.
         ``"edges"``: the network's edge table.
         """
         check_choice(name, "name", "Detection.table", _TABLES)
@@ -135,6 +137,17 @@ class Detection:
             "median_gap": [c.median_gap for c in self.clusters],
             "n_targets": [c.n_targets for c in self.clusters],
             "n_records": [c.n_records for c in self.clusters],
+            "median_q": [c.median_q for c in self.clusters],
+            "duplication": [c.duplication for c in self.clusters],
+            "created_within_week": [c.created_within_week for c in self.clusters],
+            "utc_offset": [c.utc_offset for c in self.clusters],
+            "office_hours_share": [c.office_hours_share for c in self.clusters],
+            "languages": [
+                " ".join(f"{k}:{v:.2f}" for k, v in c.languages.items()) for c in self.clusters
+            ],
+            "platforms": [
+                " ".join(f"{k}:{v:.2f}" for k, v in c.platforms.items()) for c in self.clusters
+            ],
             "layers": [
                 " ".join(f"{k}:{v}" for k, v in c.layers.items() if v) for c in self.clusters
             ],

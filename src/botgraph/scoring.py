@@ -65,6 +65,22 @@ class Cluster:
         Distinct targets (``target_id``) hit by the members' records: target breadth.
     n_records : int
         Records written by the members.
+    median_q : float
+        Median q-value of the internal edges (significance; lower is stronger).
+    duplication : float
+        Share of the members' records whose normalised text another member also
+        posted (content duplication), in [0, 1].
+    created_within_week : float
+        Largest share of members whose ``account_created_at`` fall within seven
+        days of each other (creation-date concentration); NaN when unknown.
+    utc_offset : int or None
+        Whole-hour UTC offset under which most of the members' records fall in
+        office hours (09:00–18:00 local); None without records.
+    office_hours_share : float
+        Share of the members' records in office hours under ``utc_offset``.
+    languages, platforms : Mapping[str, float]
+        Share of the members' records per ``lang`` / ``platform`` value (empty
+        when the column is absent).
     reason : str
         One sentence an analyst can read.
     evidence : tuple of EvidenceRecord
@@ -80,6 +96,13 @@ class Cluster:
     median_gap: float
     n_targets: int
     n_records: int
+    median_q: float
+    duplication: float
+    created_within_week: float
+    utc_offset: int | None
+    office_hours_share: float
+    languages: Mapping[str, float]
+    platforms: Mapping[str, float]
     reason: str
     evidence: tuple[EvidenceRecord, ...]
 
@@ -153,6 +176,62 @@ def _evidence(records: Records, record_ids: list[str], limit: int) -> tuple[Evid
     return tuple(out)
 
 
+_WEEK = 7 * 86_400.0
+#: Office hours used to fit a cluster's time zone: 09:00 to 18:00 local time.
+_OFFICE = (9, 18)
+
+
+def _shares(values: NDArray[np.object_] | None) -> dict[str, float]:
+    if values is None or values.shape[0] == 0:
+        return {}
+    present = [str(v) for v in values.tolist() if v is not None]
+    if not present:
+        return {}
+    labels, counts = np.unique(np.array(present, dtype=object), return_counts=True)
+    order = np.argsort(-counts, kind="stable")
+    return {str(labels[i]): float(counts[i] / len(values)) for i in order.tolist()}
+
+
+def _created_within_week(created: NDArray[np.float64]) -> float:
+    known = np.sort(created[np.isfinite(created)])
+    if known.shape[0] == 0:
+        return float("nan")
+    ends = np.searchsorted(known, known + _WEEK, side="right")
+    return float((ends - np.arange(known.shape[0])).max() / created.shape[0])
+
+
+def _office_hours(times: NDArray[np.float64]) -> tuple[int | None, float]:
+    """Best whole-hour UTC offset (-12..+14) and the share of records in office hours."""
+    if times.shape[0] == 0:
+        return None, float("nan")
+    hours = np.floor(np.mod(times, 86_400.0) / 3600.0).astype(np.int64)
+    counts = np.bincount(hours, minlength=24)
+    best_offset, best_share = 0, -1.0
+    for offset in sorted(range(-12, 15), key=abs):
+        local = (np.arange(24) + offset) % 24
+        inside = (local >= _OFFICE[0]) & (local < _OFFICE[1])
+        share = float(counts[inside].sum() / times.shape[0])
+        if share > best_share:
+            best_offset, best_share = offset, share
+    return best_offset, best_share
+
+
+def _duplication(records: Records, in_cluster: NDArray[np.bool_]) -> float:
+    text = records.fields.get("text")
+    if text is None or not in_cluster.any():
+        return 0.0
+    from botgraph.normalize import text_fingerprint
+
+    idx = np.flatnonzero(in_cluster)
+    keys = [text_fingerprint(t) if isinstance(t, str) else None for t in text[idx].tolist()]
+    authors: dict[str, set[int]] = {}
+    for key, acc in zip(keys, records.account_code[idx].tolist(), strict=True):
+        if key is not None:
+            authors.setdefault(key, set()).add(acc)
+    shared = sum(1 for key in keys if key is not None and len(authors[key]) > 1)
+    return shared / idx.shape[0]
+
+
 def _layer_support(network: CoordinationNetwork, edges: NDArray[np.int64]) -> dict[str, int]:
     """Per base layer (``text`` for ``text@60s`` and ``text@3600s``), edges it supports."""
     names = [layer.split("@", 1)[0] for layer in network.layers]
@@ -163,13 +242,31 @@ def _layer_support(network: CoordinationNetwork, edges: NDArray[np.int64]) -> di
     return out
 
 
-def _reason(size: int, layers: Mapping[str, int], n_edges: int, gap: float, n_targets: int) -> str:
+def _reason(
+    size: int,
+    layers: Mapping[str, int],
+    n_edges: int,
+    gap: float,
+    n_targets: int,
+    duplication: float,
+    creation: float,
+    offset: int | None,
+    office: float,
+) -> str:
     support = ", ".join(f"{layer} ({k} edges)" for layer, k in layers.items() if k) or "none"
     where = f" across {n_targets} targets" if n_targets else ""
-    return (
-        f"{size} accounts linked by {n_edges} coordination edges{where}; "
-        f"shared behaviour in {support}; median closest gap {gap:.0f} s."
-    )
+    parts = [
+        f"{size} accounts linked by {n_edges} coordination edges{where}",
+        f"shared behaviour in {support}",
+        f"median closest gap {gap:.0f} s",
+    ]
+    if duplication > 0:
+        parts.append(f"{duplication:.0%} of their records repeat another member's text")
+    if np.isfinite(creation) and creation >= 0.5:
+        parts.append(f"{creation:.0%} of the accounts created within one week")
+    if offset is not None and np.isfinite(office):
+        parts.append(f"{office:.0%} of records in office hours at UTC{offset:+d}")
+    return "; ".join(parts) + "."
 
 
 def score(
@@ -263,6 +360,25 @@ def score(
                 ids[rid] = None
             if len(ids) >= max_evidence:
                 break
+        created = records.fields.get("account_created_at")
+        creation = float("nan")
+        if created is not None:
+            first_row = np.full(n, -1, dtype=np.int64)
+            first_row[records.account_code[::-1]] = np.arange(len(records))[::-1]
+            rows = first_row[members_idx]
+            creation = _created_within_week(np.asarray(created, dtype=np.float64)[rows[rows >= 0]])
+        offset, office = _office_hours(records.timestamp[in_cluster])
+        lang = records.fields.get("lang")
+        platform = records.fields.get("platform")
+        extra = (
+            float(np.median(network.qvalue[edges])),
+            _duplication(records, in_cluster),
+            creation,
+            offset,
+            office,
+            _shares(None if lang is None else lang[in_cluster]),
+            _shares(None if platform is None else platform[in_cluster]),
+        )
         clusters_raw.append(
             (
                 cluster_score,
@@ -275,14 +391,18 @@ def score(
                 n_targets,
                 int(in_cluster.sum()),
                 list(ids),
+                extra,
             )
         )
     clusters_raw.sort(key=lambda r: (-r[0], r[1]))
 
     cluster_of = np.full(n, -1, dtype=np.int64)
     clusters = []
-    for new_id, (cs, _, idx, density, n_e, layers, gap, n_t, n_r, rids) in enumerate(clusters_raw):
+    for new_id, (cs, _, idx, density, n_e, layers, gap, n_t, n_r, rids, extra) in enumerate(
+        clusters_raw
+    ):
         cluster_of[idx] = new_id
+        median_q, duplication, creation, offset, office, languages, platforms = extra
         clusters.append(
             Cluster(
                 id=new_id,
@@ -294,7 +414,24 @@ def score(
                 median_gap=gap,
                 n_targets=n_t,
                 n_records=n_r,
-                reason=_reason(int(idx.shape[0]), layers, n_e, gap, n_t),
+                median_q=median_q,
+                duplication=duplication,
+                created_within_week=creation,
+                utc_offset=offset,
+                office_hours_share=office,
+                languages=languages,
+                platforms=platforms,
+                reason=_reason(
+                    int(idx.shape[0]),
+                    layers,
+                    n_e,
+                    gap,
+                    n_t,
+                    duplication,
+                    creation,
+                    offset,
+                    office,
+                ),
                 evidence=_evidence(records, rids, max_evidence),
             )
         )

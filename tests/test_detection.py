@@ -51,7 +51,7 @@ def test_clusters_are_ordered_and_explained(result: botgraph.Detection) -> None:
 
 def test_result_metadata(result: botgraph.Detection) -> None:
     assert result.version == botgraph.__version__
-    assert result.parameters["window"]["text"] == (60.0, 3600.0)
+    assert result.parameters["window"]["text"] == (60.0, 3600.0, 14400.0)
     assert result.parameters["alpha"] == 0.05
     assert "text" in result.parameters["layers"]
     assert "Detection(" in repr(result) and "coordinated clusters" in result.summary()
@@ -80,7 +80,7 @@ def test_parameters_change_the_result(
     assert len(botgraph.detect(small.records, alpha=1e-30).network) < len(result.network)
     single = botgraph.detect(small.records, window=60)
     assert single.parameters["window"]["text"] == (60.0,)
-    assert len(single.graphs) * 2 == len(result.graphs)
+    assert len(single.graphs) * 3 == len(result.graphs)
     assert flagged(min_cluster_size=60) < base
     assert botgraph.detect(small.records, layers=["target"]).clusters == ()
     comps = botgraph.detect(small.records, method="components")

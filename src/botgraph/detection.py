@@ -27,10 +27,11 @@ __all__ = ["DEFAULT_WINDOWS", "Detection", "detect"]
 
 logger = logging.getLogger(__name__)
 
-#: Default co-action windows in seconds: one minute (coordination-network-toolkit's
-#: documented co-tweet window, CooRTweet's vignette) for copy-paste bursts, and one
-#: hour for waves an operator spreads out to look organic.
-DEFAULT_WINDOWS = (60.0, 3600.0)
+#: Default co-action windows in seconds, spaced to cover the time scales of
+#: coordination: one minute (coordination-network-toolkit's documented co-tweet
+#: window, CooRTweet's vignette) for copy-paste bursts, one hour, and four hours
+#: (half a working shift) for waves an operator spreads out to look organic.
+DEFAULT_WINDOWS = (60.0, 3600.0, 14400.0)
 
 _TABLES = ("accounts", "clusters", "edges")
 
@@ -287,12 +288,13 @@ def detect(
         (``text``, ``url``, ``hashtag``, ``mention``, ``target``), plus a column
         named ``object_id`` (a shared object, such as a retweeted tweet) when present.
         Any other column name adds a custom layer of exact keys.
-    window : float, sequence of float, or mapping of layer to either, default (60, 3600)
+    window : float, sequence of float, or mapping of layer to either, default (60, 3600, 14400)
         Co-action windows in seconds (inclusive). Every layer is projected at every
         window and tested against the null model; the fusion corrects for the
         number of graphs. 60 s catches copy-paste bursts (coordination-network-
-        toolkit's documented co-tweet window); 3600 s catches networks that spread
-        a wave over an hour. Layers left out of a mapping get the default.
+        toolkit's documented co-tweet window); 3600 s and 14400 s catch networks
+        that spread a wave over an hour or half a working shift. Layers left out of
+        a mapping get the default.
     alpha : float, default 0.05
         False-discovery-rate level at which a pair becomes an edge
         (see :func:`botgraph.fuse`).

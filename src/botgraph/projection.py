@@ -213,10 +213,11 @@ class CoGraph:
     min_dt, median_dt : ndarray of float64
         Smallest and median time between the paired events, in seconds.
     matched : ndarray of int64
-        Co-action episodes: summed over the co-acted keys, the smaller of the two
-        accounts' numbers of distinct events that found a partner. Unlike ``pairs``
-        it does not multiply when both accounts repeat a key within one window, and
-        unlike ``keys`` it counts a key co-acted on day after day every time.
+        Co-action episodes: the smaller of the two accounts' numbers of distinct
+        records that found a partner record (on any key). Unlike ``pairs`` it does
+        not multiply when both accounts repeat a key within one window or when two
+        records share several keys, and unlike ``keys`` it counts a key co-acted on
+        day after day every time.
     key_weight : ndarray of float64
         Sum over the distinct co-acted keys of the key's specificity
         ``ln(1 + N / n_k)`` (``N`` accounts in the input, ``n_k`` accounts that
@@ -419,16 +420,16 @@ def aggregate_pairs(
     median_dt = (dt_sorted[mid_lo] + dt_sorted[mid_hi]) / 2.0 if len(uniq) else dt_sorted[:0]
     min_dt = dt_sorted[start]
 
-    ek_edge, ek_key, distinct_a = _distinct_per_edge_key(edge, pairs.key, pairs.record_a)
-    _, _, distinct_b = _distinct_per_edge_key(edge, pairs.key, pairs.record_b)
+    ek_edge, ek_key, _ = _distinct_per_edge_key(edge, pairs.key, pairs.record_a)
+    no_key = np.zeros_like(pairs.key)
+    _, _, records_a = _distinct_per_edge_key(edge, no_key, pairs.record_a)
+    _, _, records_b = _distinct_per_edge_key(edge, no_key, pairs.record_b)
     key_edge_pos = np.searchsorted(uniq, ek_edge)
     keys = np.bincount(key_edge_pos, minlength=len(uniq)).astype(np.int64)
     key_weight = np.bincount(
         key_edge_pos, weights=key_specificity[ek_key], minlength=len(uniq)
     ).astype(np.float64)
-    matched = np.bincount(
-        key_edge_pos, weights=np.minimum(distinct_a, distinct_b), minlength=len(uniq)
-    ).astype(np.int64)
+    matched = np.minimum(records_a, records_b).astype(np.int64)
 
     take = np.minimum(count, max_evidence).astype(np.int64)
     first_of = np.cumsum(take) - take

@@ -237,6 +237,9 @@ def _names(text: str) -> set[str]:
                 at_start = True
             continue
         initial, at_start = at_start, False
+        if value.islower():  # most words: no capital, no name
+            close_run()
+            continue
         parts = _humps(value)
         capitalised = [p for p in parts if p[0].isupper()]
         marked = (

@@ -372,7 +372,9 @@ def detect(
     for layer in chosen:
         bip = traces(recs, layer)
         for w in windows[layer]:
-            g = project_bipartite(bip, window=w, record_ids=recs.record_id, period=period)
+            g = project_bipartite(
+                bip, window=w, record_ids=recs.record_id, period=period, skip_uninformative=True
+            )
             graphs.append(g)
             logger.info("layer %s at %g s: %d events, %d edges", layer, w, bip.n_events, len(g))
     network = fuse(graphs, alpha=alpha)

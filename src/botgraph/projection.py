@@ -16,6 +16,7 @@ result.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ __all__ = [
     "project",
     "project_bipartite",
     "project_partition",
+    "saturated_keys",
 ]
 
 logger = logging.getLogger(__name__)
@@ -238,6 +240,9 @@ class CoGraph:
         for false-discovery-rate control.
     period : float
         Observation period the null model spreads activity over, in seconds.
+    capped_keys : tuple of str
+        Keys left out because the null model expects every pair of their users
+        to co-act on them (see :func:`saturated_keys`); empty unless asked for.
     extra : Mapping[str, ndarray]
         Further per-edge columns added by later stages.
     """
@@ -260,6 +265,7 @@ class CoGraph:
     pvalue: NDArray[np.float64]
     n_tests: int
     period: float
+    capped_keys: tuple[str, ...] = ()
     extra: Mapping[str, NDArray[Any]] = field(default_factory=dict)
 
     def __len__(self) -> int:
@@ -482,6 +488,7 @@ def project_bipartite(
     record_ids: NDArray[np.object_],
     period: float | None = None,
     max_evidence: int = 3,
+    skip_uninformative: bool = False,
 ) -> CoGraph:
     """Project a layer already extracted by :func:`botgraph.traces`, and test its edges.
 
@@ -501,6 +508,11 @@ def project_bipartite(
         to the last event of the layer.
     max_evidence : int, default 3
         Closest co-action pairs per edge whose record ids are kept.
+    skip_uninformative : bool, default False
+        Skip keys the null model expects every pair of users to co-act on
+        (:func:`saturated_keys`): they cannot add evidence, and a key used by
+        thousands would emit millions of pairs. The result's ``capped_keys`` lists
+        them. :func:`botgraph.detect` skips them; :func:`project` keeps every key.
 
     Returns
     -------
@@ -515,11 +527,19 @@ def project_bipartite(
     >>> [len(project_bipartite(bip, window=w, record_ids=recs.record_id)) for w in (30, 60)]
     [1, 2]
     """
+    if period is None:
+        times = graph.event_time
+        period = float(times.max() - times.min()) if times.shape[0] else 0.0
+    period = max(period, 1.0)
+    informative = np.ones(graph.keys.shape[0], dtype=bool)
+    if skip_uninformative:
+        informative = ~saturated_keys(graph, window=window, period=period)
+    events = informative[graph.event_key] if not informative.all() else slice(None)
     pairs = project_partition(
-        graph.event_account,
-        graph.event_key,
-        graph.event_time,
-        graph.event_record,
+        graph.event_account[events],
+        graph.event_key[events],
+        graph.event_time[events],
+        graph.event_record[events],
         window=window,
     )
     logger.debug("layer %s: %d co-action pairs", graph.layer, len(pairs))
@@ -532,10 +552,58 @@ def project_bipartite(
         key_specificity=key_specificity(graph),
         max_evidence=max_evidence,
     )
-    if period is None:
-        times = graph.event_time
-        period = float(times.max() - times.min()) if times.shape[0] else 0.0
-    return attach_significance(untested, graph, period=max(period, 1.0))
+    capped = graph.keys[~informative]
+    if capped.shape[0]:
+        logger.info(
+            "layer %s at %g s: skipped %d keys so popular that the null model expects "
+            "every pair of their users to co-act (e.g. %s)",
+            graph.layer,
+            window,
+            capped.shape[0],
+            ", ".join(map(str, capped[:3].tolist())),
+        )
+    tested = attach_significance(untested, graph, period=period, informative=informative)
+    return dataclasses.replace(tested, capped_keys=tuple(str(k) for k in capped.tolist()))
+
+
+def saturated_keys(graph: BipartiteGraph, *, window: float, period: float) -> NDArray[np.bool_]:
+    """Keys whose co-actions the null model fully expects: they carry no evidence.
+
+    Parameters
+    ----------
+    graph : BipartiteGraph
+        The layer.
+    window : float
+        Window in seconds.
+    period : float
+        Observation period in seconds.
+
+    Returns
+    -------
+    ndarray of bool
+        True for key ``k`` when ``c_k 2 w / T >= 1``: with the popularity charge
+        ``c_k`` (see :func:`botgraph.significance.popularity_charge`) every event of
+        every user of the key is expected to find a partner, so its co-actions can
+        never be surprising, and enumerating them (quadratic in the key's
+        popularity) would be wasted work.
+
+    Examples
+    --------
+    >>> import botgraph
+    >>> rows = [{"account_id": f"a{i}", "timestamp": 60 * i, "text": "thanks"}
+    ...         for i in range(30)]
+    >>> rows += [{"account_id": f"b{i}", "timestamp": 60 * i, "text": f"own {i}"}
+    ...          for i in range(70)]
+    >>> bip = botgraph.traces(botgraph.ingest(rows), "text")
+    >>> int(saturated_keys(bip, window=3600, period=6 * 3600).sum())
+    1
+    """
+    from botgraph.significance import popularity_charge
+
+    users = np.diff(graph.incidence.tocsc().indptr).astype(np.float64)
+    charge = popularity_charge(users, float(graph.accounts.shape[0]))
+    saturated: NDArray[np.bool_] = charge * 2.0 * window / max(period, 1.0) >= 1.0
+    return saturated
 
 
 def project(

@@ -120,6 +120,7 @@ def coaction_significance(
     bipartite: BipartiteGraph,
     *,
     period: float,
+    informative: NDArray[np.bool_] | None = None,
 ) -> EdgeSignificance:
     """P-values of the co-action counts of every edge under an independence null.
 
@@ -132,6 +133,10 @@ def coaction_significance(
     period : float
         Observation period ``T`` in seconds (last minus first record time); at
         least the window.
+    informative : ndarray of bool, optional
+        Keys to count; keys left out of the projection (see
+        :func:`botgraph.projection.saturated_keys`) must be left out here too.
+        Default: every key.
 
     Returns
     -------
@@ -210,6 +215,8 @@ def coaction_significance(
     users = np.diff(incidence.tocsc().indptr).astype(np.float64)
     n_accounts = max(float(incidence.shape[0]), 1.0)
     rate = popularity_charge(users, n_accounts) * 2.0 * graph.window / period
+    if informative is not None:
+        rate = np.where(informative, rate, 0.0)
     rows_a = incidence[graph.account_a]
     rows_b = incidence[graph.account_b]
     product = sp.csr_array(rows_a.multiply(rows_b))
@@ -280,7 +287,13 @@ def fdr_bh(pvalues: NDArray[np.float64], *, n_tests: int | None = None) -> NDArr
     return q
 
 
-def attach_significance(graph: CoGraph, bipartite: BipartiteGraph, *, period: float) -> CoGraph:
+def attach_significance(
+    graph: CoGraph,
+    bipartite: BipartiteGraph,
+    *,
+    period: float,
+    informative: NDArray[np.bool_] | None = None,
+) -> CoGraph:
     """Return *graph* with ``expected``, ``pvalue``, ``n_tests`` and ``period`` filled.
 
     Parameters
@@ -291,6 +304,8 @@ def attach_significance(graph: CoGraph, bipartite: BipartiteGraph, *, period: fl
         The layer's trace events it was projected from.
     period : float
         Observation period in seconds.
+    informative : ndarray of bool, optional
+        Keys counted by the null model (see :func:`coaction_significance`).
 
     Returns
     -------
@@ -309,7 +324,7 @@ def attach_significance(graph: CoGraph, bipartite: BipartiteGraph, *, period: fl
     """
     import dataclasses
 
-    sig = coaction_significance(graph, bipartite, period=period)
+    sig = coaction_significance(graph, bipartite, period=period, informative=informative)
     return dataclasses.replace(
         graph,
         expected=sig.expected,

@@ -134,3 +134,24 @@ def test_period_changes_expectation() -> None:
     )
     assert short.expected[0] == pytest.approx(10 * long.expected[0])
     assert short.period == 5 * DAY and long.period == 50 * DAY
+
+
+def test_saturated_keys_are_skipped_and_reported() -> None:
+    # one phrase used by 60 of 80 accounts within six hours, plus a coordinated trio
+    rows = [
+        {"account_id": f"a{i}", "timestamp": 300.0 * i, "text": "thank you so much"}
+        for i in range(60)
+    ]
+    rows += [{"account_id": f"z{i}", "timestamp": 1000.0 * i, "text": f"x {i}"} for i in range(20)]
+    bip = botgraph.traces(botgraph.ingest(rows), "text")
+    recs = botgraph.ingest(rows)
+    kept = botgraph.projection.project_bipartite(
+        bip, window=3600, record_ids=recs.record_id, period=6 * 3600
+    )
+    skipped = botgraph.projection.project_bipartite(
+        bip, window=3600, record_ids=recs.record_id, period=6 * 3600, skip_uninformative=True
+    )
+    assert len(kept) > 0 and kept.capped_keys == ()
+    assert len(skipped) == 0 and len(skipped.capped_keys) == 1
+    result = botgraph.detect(rows, layers=["text"], window=3600)
+    assert result.graphs[0].capped_keys == skipped.capped_keys

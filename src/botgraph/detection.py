@@ -93,9 +93,11 @@ class Detection:
 
     def summary(self) -> str:
         """Human-readable summary: counts, then one line per reported cluster."""
+        layers = dict.fromkeys(g.layer for g in self.graphs)
+        windows = sorted({g.window for g in self.graphs})
         lines = [
             f"botgraph {self.version}: {self.n_records} records, {len(self.accounts)} accounts, "
-            f"layers {', '.join(self.network.layers)}",
+            f"layers {', '.join(layers)} at windows {', '.join(f'{w:g}' for w in windows)} s",
             f"{len(self.network)} coordination edges; {len(self.clusters)} coordinated clusters "
             f"with {len(self.flagged)} accounts",
         ]

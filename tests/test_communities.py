@@ -13,36 +13,29 @@ from botgraph.errors import ParameterError
 
 def _network(seed: int) -> botgraph.CoordinationNetwork:
     rng = np.random.default_rng(seed)
+    base = 1_700_000_000
+
+    def at(g: int, m: int) -> int:
+        return base + 86_400 * m + 10_000 * g
+
     rows: list[dict[str, Any]] = []
-    # three groups of 6 accounts posting their own messages together, plus a bridge
+    # three groups of 6 accounts posting their own slogan together on four days,
+    # a bridge joining group 0 twice, a linker joining groups 1 and 2 twice each
     for g in range(3):
         for m in range(4):
-            t0 = 1_700_000_000 + 10_000 * (g * 4 + m)
             for a in range(6):
                 rows.append(
                     {
                         "account_id": f"g{g}a{a}",
-                        "timestamp": t0 + int(rng.integers(0, 30)),
-                        "text": f"group {g} message {m}",
+                        "timestamp": at(g, m) + int(rng.integers(0, 30)),
+                        "text": f"group {g} slogan",
                     }
                 )
     for m in range(2):
-        rows.append(
-            {
-                "account_id": "bridge",
-                "timestamp": 1_700_000_000 + 10_000 * m,
-                "text": f"group 0 message {m}",
-            }
-        )
+        rows.append({"account_id": "bridge", "timestamp": at(0, m), "text": "group 0 slogan"})
     for g, m in [(1, 0), (1, 1), (2, 0), (2, 1)]:
-        rows.append(
-            {
-                "account_id": "linker",
-                "timestamp": 1_700_000_000 + 10_000 * (g * 4 + m),
-                "text": f"group {g} message {m}",
-            }
-        )
-    rows.append({"account_id": "loner", "timestamp": 1_700_000_000, "text": "hello"})
+        rows.append({"account_id": "linker", "timestamp": at(g, m), "text": f"group {g} slogan"})
+    rows.append({"account_id": "loner", "timestamp": base, "text": "hello"})
     return botgraph.fuse([botgraph.project(rows, "text")])
 
 

@@ -22,8 +22,8 @@ def _rows() -> list[dict[str, Any]]:
     for d in range(5):
         post = f"p{d}"
         for acc, s, text in [
-            ("a", 0, f"coordinated message {d}"),
-            ("b", 10, f"coordinated message {d}"),
+            ("a", 0, "coordinated message"),
+            ("b", 10, "coordinated message"),
             ("c", 20, f"I love this {d}"),
             ("d", 25, f"great speech, day {d}"),
         ]:
@@ -58,7 +58,8 @@ def test_content_creates_edges_attention_only_describes_them() -> None:
     net = botgraph.fuse(_graphs())
     cols = net.columns()
     assert list(zip(cols["account_a"], cols["account_b"], strict=True)) == [("a", "b")]
-    assert net.edge_layers(0) == {"text@60s": 5, "target@60s": 5}
+    assert net.edge_layers(0) == {"text@60s": 1, "target@60s": 5}
+    assert net.pairs[0] == 10
     assert net.pvalue[0] < 1e-6 and 0 < net.qvalue[0] <= net.alpha
     assert net.score[0] == pytest.approx(1 - net.qvalue[0])
     assert net.weight[0] == pytest.approx(-np.log10(net.pvalue[0]))
@@ -118,7 +119,7 @@ def test_exports(tmp_path: Path) -> None:
     net = botgraph.fuse(_graphs())
     g = net.to_networkx()
     assert g.number_of_nodes() == 24 and g.number_of_edges() == 1
-    assert g.edges["a", "b"]["keys_text@60s"] == 5
+    assert g.edges["a", "b"]["keys_text@60s"] == 1
     assert net.to_igraph().ecount() == 1
     net.write_graphml(tmp_path / "n.graphml")
     net.write_gexf(tmp_path / "n.gexf")

@@ -33,7 +33,7 @@ def test_no_coordination_no_edges(seed: int) -> None:
 
 def _rows(n_days: int, lag: float) -> list[dict[str, Any]]:
     rows = [
-        {"account_id": a, "timestamp": DAY * d + (lag if a == "b" else 0.0), "text": f"m {d}"}
+        {"account_id": a, "timestamp": DAY * d + (lag if a == "b" else 0.0), "text": "slogan"}
         for d in range(n_days)
         for a in "ab"
     ]
@@ -48,8 +48,8 @@ def test_more_episodes_smaller_pvalue() -> None:
 
 def test_wider_window_expects_more() -> None:
     rows = _rows(5, 5)
-    narrow, wide = (botgraph.project(rows, "text", window=w) for w in (60, 3600))
-    assert wide.expected[0] == pytest.approx(narrow.expected[0] * 60)
+    narrow, wide = (botgraph.project(rows, "text", window=w) for w in (60, 600))
+    assert wide.expected[0] > narrow.expected[0]
     assert wide.pvalue[0] > narrow.pvalue[0]
 
 
@@ -57,10 +57,30 @@ def test_expected_matches_formula() -> None:
     rows = _rows(3, 5)
     recs = botgraph.ingest(rows)
     g = botgraph.project(recs, "text", window=60)
-    period = float(recs.timestamp.max() - recs.timestamp.min())
-    # three shared keys, each used once by each of 2 accounts; N = 32, c_k = max(1, 4/32) = 1
-    assert g.expected[0] == pytest.approx(3 * 2 * 60 / period)
-    assert g.n_tests == 3
+    # one key used three times by each of 2 accounts over 2 days + 5 s, which is also
+    # the whole period and so caps the lifetime; N = 32 accounts, so
+    # c_k = max(1, 4/32) = 1; per-pair expectation m_a m_b 2w / T_k
+    lifetime = 2 * DAY + 5
+    assert g.expected[0] == pytest.approx(min(3, 3 * 3 * 120 / lifetime))
+    assert g.matched[0] == 3 and g.n_tests == 1
+
+
+def test_single_burst_key_explains_itself() -> None:
+    # ten accounts share ten links, each link within one minute: each key's lifetime
+    # is one burst, so no pair is significant
+    rows = [
+        {
+            "account_id": f"a{i}",
+            "timestamp": DAY * k + i,
+            "urls": [f"https://news.example/{k}"],
+            "text": "look",
+        }
+        for k in range(10)
+        for i in range(10)
+    ]
+    rows += [{"account_id": f"z{i}", "timestamp": 7_000.0 * i, "text": f"x {i}"} for i in range(30)]
+    g = botgraph.project(rows, "url", window=60)
+    assert len(g) == 45 and g.pvalue.min() > 0.5
 
 
 def test_popularity_charge() -> None:
@@ -111,7 +131,7 @@ def test_fdr_properties(p: list[float], extra: int) -> None:
 def test_pairs_at_risk_bounds() -> None:
     recs = botgraph.ingest(_rows(3, 5))
     bip = botgraph.traces(recs, "text")
-    assert pairs_at_risk(bip) == 3
+    assert pairs_at_risk(bip) == 1  # one shared key, two users
 
 
 def test_errors() -> None:
@@ -125,15 +145,16 @@ def test_errors() -> None:
         coaction_significance(g, other, period=DAY)
 
 
-def test_period_changes_expectation() -> None:
+def test_period_caps_lifetimes() -> None:
     recs = botgraph.ingest(_rows(4, 5))
     bip = botgraph.traces(recs, "text")
     short, long = (
         botgraph.projection.project_bipartite(bip, window=60, record_ids=recs.record_id, period=p)
-        for p in (5 * DAY, 50 * DAY)
+        for p in (1 * DAY, 50 * DAY)
     )
-    assert short.expected[0] == pytest.approx(10 * long.expected[0])
-    assert short.period == 5 * DAY and long.period == 50 * DAY
+    # the key lives three days; a one-day period caps its lifetime, raising the expectation
+    assert short.expected[0] > long.expected[0]
+    assert short.period == 1 * DAY and long.period == 50 * DAY
 
 
 def test_saturated_keys_are_skipped_and_reported() -> None:

@@ -95,9 +95,10 @@ def synth(seed: int, gap_a: float = 3.0, gap_b: float = 100.0) -> list[dict[str,
                 }
             )
     for group, gap in (("a", gap_a), ("b", gap_b)):
+        slogans = [f"{group} campaign message {k} {msg()}" for k in range(2)]
         for wave in range(8):
             t0 = BASE + rng.uniform(0, 4 * 86_400)
-            text = f"{group} campaign message {wave} {msg()}"
+            text = slogans[wave % 2]  # a network reuses its slogans from wave to wave
             for i in range(5):
                 rows.append(
                     {

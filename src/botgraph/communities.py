@@ -184,7 +184,7 @@ def communities(
     Examples
     --------
     >>> import botgraph
-    >>> rows = [{"account_id": a, "timestamp": 86_400 * day + i, "text": f"message {day}"}
+    >>> rows = [{"account_id": a, "timestamp": 86_400 * day + i, "text": "our message"}
     ...         for day in range(5) for i, a in enumerate("abc")]
     >>> net = botgraph.fuse([botgraph.project(rows, "text")])
     >>> communities(net, rng=0).members(0)

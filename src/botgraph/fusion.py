@@ -259,13 +259,13 @@ def fuse(
     Examples
     --------
     >>> import botgraph
-    >>> rows = [{"account_id": a, "timestamp": 86_400 * d + s, "text": f"message {d}",
+    >>> rows = [{"account_id": a, "timestamp": 86_400 * d + s, "text": "our message",
     ...          "target_id": "mp1"}
     ...         for d in range(4) for a, s in [("a", 0), ("b", 5)]]
     >>> rows += [{"account_id": "c", "timestamp": 86_400 * 6, "text": "other"}]
     >>> net = fuse([botgraph.project(rows, "text"), botgraph.project(rows, "target")])
     >>> len(net), net.edge_layers(0)
-    (1, {'text@60s': 4, 'target@60s': 1})
+    (1, {'text@60s': 1, 'target@60s': 1})
     """
     items = list(graphs.values()) if isinstance(graphs, Mapping) else list(graphs)
     alpha = check_number(alpha, "alpha", "fuse", low=0.0, high=1.0, low_inclusive=False)

@@ -581,28 +581,30 @@ def saturated_keys(graph: BipartiteGraph, *, window: float, period: float) -> ND
     Returns
     -------
     ndarray of bool
-        True for key ``k`` when ``c_k 2 w / T >= 1``: with the popularity charge
-        ``c_k`` (see :func:`botgraph.significance.popularity_charge`) every event of
-        every user of the key is expected to find a partner, so its co-actions can
-        never be surprising, and enumerating them (quadratic in the key's
-        popularity) would be wasted work.
+        True for key ``k`` (used by several accounts) when ``c_k 2 w / T_k >= 1``:
+        with the popularity charge ``c_k`` and the key's lifetime ``T_k`` (see
+        :mod:`botgraph.significance`) every event of every user of the key is
+        expected to find a partner, so its co-actions can never be surprising,
+        and enumerating them (quadratic in the key's popularity) would be wasted
+        work. A key whose uses all fall within one window is always saturated.
 
     Examples
     --------
     >>> import botgraph
-    >>> rows = [{"account_id": f"a{i}", "timestamp": 60 * i, "text": "thanks"}
+    >>> rows = [{"account_id": f"a{i}", "timestamp": 600 * i, "text": "thanks"}
     ...         for i in range(30)]
-    >>> rows += [{"account_id": f"b{i}", "timestamp": 60 * i, "text": f"own {i}"}
-    ...          for i in range(70)]
+    >>> rows += [{"account_id": f"b{i}", "timestamp": 86_400 * i, "text": "hello all"}
+    ...          for i in range(2)]
     >>> bip = botgraph.traces(botgraph.ingest(rows), "text")
-    >>> int(saturated_keys(bip, window=3600, period=6 * 3600).sum())
+    >>> int(saturated_keys(bip, window=3600, period=30 * 86_400).sum())  # "thanks"
     1
     """
-    from botgraph.significance import popularity_charge
+    from botgraph.significance import key_lifetimes, popularity_charge
 
     users = np.diff(graph.incidence.tocsc().indptr).astype(np.float64)
     charge = popularity_charge(users, float(graph.accounts.shape[0]))
-    saturated: NDArray[np.bool_] = charge * 2.0 * window / max(period, 1.0) >= 1.0
+    lifetime = key_lifetimes(graph, window=window, period=max(period, 1.0))
+    saturated: NDArray[np.bool_] = (charge * 2.0 * window / lifetime >= 1.0) & (users > 1)
     return saturated
 
 

@@ -313,7 +313,7 @@ def score(
     Examples
     --------
     >>> import botgraph
-    >>> recs = botgraph.ingest([{"account_id": a, "timestamp": 86_400 * d + i, "text": f"m{d}"}
+    >>> recs = botgraph.ingest([{"account_id": a, "timestamp": 86_400 * d + i, "text": "m"}
     ...                         for d in range(5) for i, a in enumerate("abc")])
     >>> net = botgraph.fuse([botgraph.project(recs, "text")])
     >>> clusters, accounts = score(net, botgraph.communities(net, rng=0), recs)

@@ -85,6 +85,15 @@ def popularity_charge(users: NDArray[np.float64], n_accounts: float) -> NDArray[
     return charge
 
 
+def _reach(window: float) -> float:
+    """Width ``2w`` of the window around an event, at least one second.
+
+    Timestamps of most platforms have one-second resolution, so even a zero window
+    matches events within a one-second tick.
+    """
+    return max(2.0 * window, 1.0)
+
+
 def key_lifetimes(
     bipartite: BipartiteGraph, *, window: float, period: float
 ) -> NDArray[np.float64]:
@@ -117,14 +126,14 @@ def key_lifetimes(
     """
     n_keys = int(bipartite.keys.shape[0])
     if bipartite.event_key.shape[0] == 0:
-        return np.full(n_keys, max(period, 2.0 * window))
+        return np.full(n_keys, max(period, _reach(window)))
     first = np.full(n_keys, np.inf)
     last = np.full(n_keys, -np.inf)
     np.minimum.at(first, bipartite.event_key, bipartite.event_time)
     np.maximum.at(last, bipartite.event_key, bipartite.event_time)
     span = np.where(np.isfinite(first), last - first, 0.0)
     lifetime: NDArray[np.float64] = np.clip(
-        span + 2.0 * window, 2.0 * window, max(period, 2.0 * window)
+        span + _reach(window), _reach(window), max(period, _reach(window))
     )
     return lifetime
 
@@ -263,7 +272,7 @@ def coaction_significance(
     users = np.diff(incidence.tocsc().indptr).astype(np.float64)
     n_accounts = max(float(incidence.shape[0]), 1.0)
     lifetime = key_lifetimes(bipartite, window=graph.window, period=period)
-    rate = popularity_charge(users, n_accounts) * 2.0 * graph.window / lifetime
+    rate = popularity_charge(users, n_accounts) * _reach(graph.window) / lifetime
     if informative is not None:
         rate = np.where(informative, rate, 0.0)
     rows_a = incidence[graph.account_a]

@@ -492,6 +492,11 @@ def project_bipartite(
 ) -> CoGraph:
     """Project a layer already extracted by :func:`botgraph.traces`, and test its edges.
 
+    The edges come from :func:`botgraph._kernels.project_edges`: a compiled kernel
+    when numba is installed (``pip install 'botgraph[fast]'``), else the numpy
+    path of :func:`project_partition` and :func:`aggregate_pairs`, with identical
+    results.
+
     :func:`project` ingests, extracts and calls this; use it directly to project
     several windows from one extraction.
 
@@ -535,22 +540,41 @@ def project_bipartite(
     if skip_uninformative:
         informative = ~saturated_keys(graph, window=window, period=period)
     events = informative[graph.event_key] if not informative.all() else slice(None)
-    pairs = project_partition(
+    from botgraph._kernels import project_edges
+
+    edges = project_edges(
         graph.event_account[events],
         graph.event_key[events],
         graph.event_time[events],
         graph.event_record[events],
         window=window,
-    )
-    logger.debug("layer %s: %d co-action pairs", graph.layer, len(pairs))
-    untested = aggregate_pairs(
-        pairs,
-        layer=graph.layer,
-        window=window,
-        accounts=graph.accounts,
-        record_ids=record_ids,
+        n_accounts=int(graph.accounts.shape[0]),
         key_specificity=key_specificity(graph),
         max_evidence=max_evidence,
+    )
+    logger.debug(
+        "layer %s: %d co-action pairs (%s engine)", graph.layer, edges.n_pairs, edges.engine
+    )
+    n_edges = int(edges.account_a.shape[0])
+    untested = CoGraph(
+        layer=graph.layer,
+        window=float(window),
+        accounts=graph.accounts,
+        account_a=edges.account_a,
+        account_b=edges.account_b,
+        pairs=edges.pairs,
+        keys=edges.keys,
+        min_dt=edges.min_dt,
+        median_dt=edges.median_dt,
+        key_weight=edges.key_weight,
+        matched=edges.matched,
+        evidence_indptr=edges.evidence_indptr,
+        evidence_record=edges.evidence_record,
+        record_ids=record_ids,
+        expected=np.full(n_edges, np.nan),
+        pvalue=np.full(n_edges, np.nan),
+        n_tests=0,
+        period=float("nan"),
     )
     capped = graph.keys[~informative]
     if capped.shape[0]:

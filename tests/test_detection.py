@@ -89,6 +89,11 @@ def test_parameters_change_the_result(
     assert louv.partition.method == "louvain"
     fine = botgraph.detect(small.records, resolution=10.0)
     assert len(fine.partition) > len(result.partition)
+    every = botgraph.detect(small.records, min_coactions=1)
+    assert result.parameters["min_coactions"] == 2
+    assert all(int(g.pairs.min(initial=2)) >= 2 for g in result.graphs)
+    assert any(int(g.pairs.min(initial=2)) == 1 for g in every.graphs)
+    assert sum(map(len, every.graphs)) > sum(map(len, result.graphs))
 
 
 def test_ingest_options_pass_through(tmp_path: Path) -> None:
@@ -130,6 +135,7 @@ def test_object_id_is_a_default_layer() -> None:
         ({"method": "magic"}, "'method' parameter of detect"),
         ({"resolution": -1}, "'resolution' parameter of detect"),
         ({"min_cluster_size": 1}, "'min_cluster_size' parameter of detect"),
+        ({"min_coactions": 0}, "'min_coactions' parameter of detect"),
         ({"layers": "text"}, "'layers' parameter of detect must be a sequence"),
         ({"layers": ["txet"]}, r"(?i)did you mean 'text'"),
     ],

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -450,3 +451,32 @@ def test_bucket_limit(numba_engine: str, monkeypatch: pytest.MonkeyPatch) -> Non
     events = _sorted([0, 1, 2], [0, 0, 0], [0.0, 1.0, 2.0], [0, 1, 2])
     with pytest.raises(ParameterError, match=r"at most 1 pairs per account. Got 2"):
         project_edges(*events, window=5, n_accounts=3, key_specificity=np.ones(1))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_expected_coactions_equals_scipy_path(seed: int) -> None:
+    from botgraph._kernels import expected_coactions
+    from botgraph.significance import _expected_scipy
+
+    gen = np.random.default_rng(seed)
+    n_accounts, n_keys = 40, 25
+    dense = gen.poisson(0.4, size=(n_accounts, n_keys)) * (gen.random((n_accounts, n_keys)) < 0.5)
+    incidence = sp.csr_array(dense.astype(np.float64))
+    incidence.sort_indices()
+    rate = gen.random(n_keys) * gen.choice([0.01, 1.0, 10.0], size=n_keys)
+    a, b = np.triu_indices(n_accounts, 1)
+    fast = expected_coactions(
+        incidence.indptr,
+        incidence.indices,
+        incidence.data,
+        rate,
+        a.astype(np.int64),
+        b.astype(np.int64),
+    )
+    assert fast is not None
+    reference = _expected_scipy(incidence, rate, a.astype(np.int64), b.astype(np.int64))
+    assert np.array_equal(fast, reference)
+    # Brute force on the dense matrix.
+    brute = np.minimum(dense[a] * dense[b] * rate, np.minimum(dense[a], dense[b])).sum(axis=1)
+    assert np.allclose(fast, brute)
+    assert (fast > 0).any()

@@ -176,3 +176,22 @@ def test_saturated_keys_are_skipped_and_reported() -> None:
     assert len(skipped) == 0 and len(skipped.capped_keys) == 1
     result = botgraph.detect(rows, layers=["text"], window=3600)
     assert result.graphs[0].capped_keys == skipped.capped_keys
+
+
+def test_project_bipartite_min_pairs_drops_single_coactions() -> None:
+    # c joins a and b once, on day 2: one co-action with each
+    recs = botgraph.ingest(
+        [*_rows(4, 5), {"account_id": "c", "timestamp": 2 * DAY + 9, "text": "slogan"}]
+    )
+    bip = botgraph.traces(recs, "text")
+    every = botgraph.projection.project_bipartite(bip, window=60, record_ids=recs.record_id)
+    assert int(every.pairs.min()) == 1
+    kept = botgraph.projection.project_bipartite(
+        bip, window=60, record_ids=recs.record_id, min_pairs=2
+    )
+    assert len(kept) == int((every.pairs >= 2).sum()) < len(every)
+    assert np.array_equal(kept.pvalue, every.pvalue[every.pairs >= 2])
+    with pytest.raises(ParameterError, match="'min_pairs' parameter of project_bipartite"):
+        botgraph.projection.project_bipartite(
+            bip, window=60, record_ids=recs.record_id, min_pairs=0
+        )

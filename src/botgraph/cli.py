@@ -65,6 +65,12 @@ def _parser() -> argparse.ArgumentParser:
         help="set invalid rows aside (counted) instead of failing",
     )
     d.add_argument("--seed", type=int, default=0, help="seed of community detection")
+    d.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show a progress bar on standard error (default: when it is a terminal)",
+    )
 
     s = sub.add_parser("simulate", help="write a simulated campaign with ground truth")
     s.add_argument("-o", "--output", default="simulated.csv", help="output .csv or .jsonl")
@@ -92,6 +98,7 @@ def _detect(args: argparse.Namespace) -> int:
         timezone=args.timezone,
         on_invalid="drop" if args.drop_invalid else "raise",
         rng=args.seed,
+        progress=sys.stderr.isatty() if args.progress is None else args.progress,
     )
     written = result.save(args.output)
     print(result.summary())

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from botgraph._progress import Stages
 from botgraph._validation import check_choice, check_int, check_number
 from botgraph._version import __version__
 from botgraph.communities import METHODS, Partition, communities
@@ -274,10 +275,12 @@ def detect(
     method: Literal["leiden", "louvain", "components"] = "leiden",
     resolution: float = 1.0,
     min_cluster_size: int = 3,
+    min_coactions: int = 2,
     columns: Mapping[str, str] | None = None,
     timezone: str | None = None,
     on_invalid: Literal["raise", "drop"] = "raise",
     rng: int | np.random.Generator | None = 0,
+    progress: bool = False,
 ) -> Detection:
     """Find coordinated account clusters in *records*.
 
@@ -306,10 +309,21 @@ def detect(
         Modularity resolution for Leiden and Louvain.
     min_cluster_size : int, default 3
         Smallest community reported as a coordinated cluster.
+    min_coactions : int, default 2
+        A pair of accounts is tested in a graph (a layer at a window) only when it
+        co-acted at least this many times there. One coincidence, however rare its
+        key, is not coordination (a single shared record proves nothing about a
+        pattern), and on large data most pairs co-act exactly once: dropping them
+        before they are materialised is what keeps memory bounded. 1 tests every
+        pair.
     columns, timezone, on_invalid
         Passed to :func:`botgraph.ingest`.
     rng : int, numpy.random.Generator or None, default 0
         Seed of the community detection; the same seed gives the same clusters.
+    progress : bool, default False
+        Show a progress bar over the stages (tqdm, on standard error). Off by
+        default, as a library should be; ``botgraph detect`` turns it on when
+        standard error is a terminal.
 
     Returns
     -------
@@ -344,46 +358,67 @@ def detect(
     method = check_choice(method, "method", "detect", METHODS)  # type: ignore[assignment]
     resolution = check_number(resolution, "resolution", "detect", low=0.0, low_inclusive=False)
     min_cluster_size = check_int(min_cluster_size, "min_cluster_size", "detect", low=2)
-    recs: Records = ingest(records, columns=columns, timezone=timezone, on_invalid=on_invalid)
-    if len(recs) == 0:
-        raise SchemaError(
-            f"detect received {recs.n_input} records and rejected all of them as invalid "
-            f"(first: row {recs.rejected[0].row}, column {recs.rejected[0].column!r}: "
-            f"{recs.rejected[0].reason}). See ingest(..., on_invalid='drop').rejected."
-        )
-    if layers is None:
-        chosen = list(layer_names(recs))
-        if "object_id" in recs.fields and "object_id" not in chosen:
-            chosen.append("object_id")
-    else:
-        if isinstance(layers, str) or not all(isinstance(x, str) for x in layers):
-            raise ParameterError(
-                "The 'layers' parameter of detect must be a sequence of layer names. "
-                f"Got {layers!r} instead."
-            )
-        chosen = list(dict.fromkeys(layers))
-    if not chosen:
+    min_coactions = check_int(min_coactions, "min_coactions", "detect", low=1)
+    if not isinstance(progress, bool):
         raise ParameterError(
-            "The 'layers' parameter of detect must name at least one layer, and no built-in "
-            f"layer has data in these records. Columns available as custom layers: "
-            f"{sorted(recs.fields)}. Pass layers=[...] naming one."
+            f"The 'progress' parameter of detect must be True or False. Got {progress!r} instead."
         )
-    windows = _windows(window, chosen)
-    period = observation_period(recs)
-    graphs: list[CoGraph] = []
-    for layer in chosen:
-        bip = traces(recs, layer)
-        for w in windows[layer]:
-            g = project_bipartite(
-                bip, window=w, record_ids=recs.record_id, period=period, skip_uninformative=True
+    with Stages(1, enabled=progress, description="botgraph detect") as stages:
+        stages.start("ingest")
+        recs: Records = ingest(records, columns=columns, timezone=timezone, on_invalid=on_invalid)
+        if len(recs) == 0:
+            raise SchemaError(
+                f"detect received {recs.n_input} records and rejected all of them as invalid "
+                f"(first: row {recs.rejected[0].row}, column {recs.rejected[0].column!r}: "
+                f"{recs.rejected[0].reason}). See ingest(..., on_invalid='drop').rejected."
             )
-            graphs.append(g)
-            logger.info("layer %s at %g s: %d events, %d edges", layer, w, bip.n_events, len(g))
-    network = fuse(graphs, alpha=alpha)
-    partition = communities(
-        network, method=method, resolution=1.0 if method == "components" else resolution, rng=rng
-    )
-    clusters, accounts = score(network, partition, recs, min_cluster_size=min_cluster_size)
+        if layers is None:
+            chosen = list(layer_names(recs))
+            if "object_id" in recs.fields and "object_id" not in chosen:
+                chosen.append("object_id")
+        else:
+            if isinstance(layers, str) or not all(isinstance(x, str) for x in layers):
+                raise ParameterError(
+                    "The 'layers' parameter of detect must be a sequence of layer names. "
+                    f"Got {layers!r} instead."
+                )
+            chosen = list(dict.fromkeys(layers))
+        if not chosen:
+            raise ParameterError(
+                "The 'layers' parameter of detect must name at least one layer, and no built-in "
+                f"layer has data in these records. Columns available as custom layers: "
+                f"{sorted(recs.fields)}. Pass layers=[...] naming one."
+            )
+        windows = _windows(window, chosen)
+        stages.total = 4 + len(chosen) + sum(len(ws) for ws in windows.values())
+        period = observation_period(recs)
+        graphs: list[CoGraph] = []
+        for layer in chosen:
+            stages.start(f"traces {layer}")
+            bip = traces(recs, layer)
+            for w in windows[layer]:
+                stages.start(f"project {layer} at {w:g} s")
+                g = project_bipartite(
+                    bip,
+                    window=w,
+                    record_ids=recs.record_id,
+                    period=period,
+                    skip_uninformative=True,
+                    min_pairs=min_coactions,
+                )
+                graphs.append(g)
+                logger.info("layer %s at %g s: %d events, %d edges", layer, w, bip.n_events, len(g))
+        stages.start("fuse")
+        network = fuse(graphs, alpha=alpha)
+        stages.start("communities")
+        partition = communities(
+            network,
+            method=method,
+            resolution=1.0 if method == "components" else resolution,
+            rng=rng,
+        )
+        stages.start("scores")
+        clusters, accounts = score(network, partition, recs, min_cluster_size=min_cluster_size)
     parameters = MappingProxyType(
         {
             "layers": tuple(chosen),
@@ -392,6 +427,7 @@ def detect(
             "method": method,
             "resolution": resolution,
             "min_cluster_size": min_cluster_size,
+            "min_coactions": min_coactions,
             "timezone": timezone,
             "on_invalid": on_invalid,
             "rng": rng if rng is None or isinstance(rng, int) else repr(rng),

@@ -489,13 +489,13 @@ def project_bipartite(
     period: float | None = None,
     max_evidence: int = 3,
     skip_uninformative: bool = False,
+    min_pairs: int = 1,
 ) -> CoGraph:
     """Project a layer already extracted by :func:`botgraph.traces`, and test its edges.
 
-    The edges come from :func:`botgraph._kernels.project_edges`: a compiled kernel
-    when numba is installed (``pip install 'botgraph[fast]'``), else the numpy
-    path of :func:`project_partition` and :func:`aggregate_pairs`, with identical
-    results.
+    The edges come from :func:`botgraph._kernels.project_edges`: a compiled numba
+    kernel (the numpy path of :func:`project_partition` and
+    :func:`aggregate_pairs` where numba cannot compile), with identical results.
 
     :func:`project` ingests, extracts and calls this; use it directly to project
     several windows from one extraction.
@@ -518,6 +518,11 @@ def project_bipartite(
         (:func:`saturated_keys`): they cannot add evidence, and a key used by
         thousands would emit millions of pairs. The result's ``capped_keys`` lists
         them. :func:`botgraph.detect` skips them; :func:`project` keeps every key.
+    min_pairs : int, default 1
+        Keep only the pairs of accounts with at least this many co-action pairs.
+        The default keeps every edge; :func:`botgraph.detect` passes its
+        ``min_coactions`` (2): on a large layer most pairs co-act once, and
+        dropping them before they are materialised is what bounds memory.
 
     Returns
     -------
@@ -551,6 +556,7 @@ def project_bipartite(
         n_accounts=int(graph.accounts.shape[0]),
         key_specificity=key_specificity(graph),
         max_evidence=max_evidence,
+        min_pairs=check_int(min_pairs, "min_pairs", "project_bipartite", low=1),
     )
     logger.debug(
         "layer %s: %d co-action pairs (%s engine)", graph.layer, edges.n_pairs, edges.engine

@@ -275,16 +275,7 @@ def coaction_significance(
     rate = popularity_charge(users, n_accounts) * _reach(graph.window) / lifetime
     if informative is not None:
         rate = np.where(informative, rate, 0.0)
-    rows_a = incidence[graph.account_a]
-    rows_b = incidence[graph.account_b]
-    product = sp.csr_array(rows_a.multiply(rows_b))
-    smaller = sp.csr_array(rows_a.minimum(rows_b))
-    product.sort_indices()
-    smaller.sort_indices()
-    # Both hold exactly the keys the two accounts share, in the same order.
-    per_key = np.minimum(product.data * rate[product.indices], smaller.data)
-    row_of = np.repeat(np.arange(n_edges), np.diff(product.indptr))
-    expected = np.bincount(row_of, weights=per_key, minlength=n_edges).astype(np.float64)
+    expected = _expected(incidence, rate, graph.account_a, graph.account_b)
     # Keys co-acted within the window are shared keys, so expected > 0 whenever
     # matched > 0; guard the degenerate case anyway.
     expected = np.maximum(expected, 1e-300)
@@ -297,6 +288,42 @@ def coaction_significance(
         n_tests=pairs_at_risk(bipartite),
         period=period,
     )
+
+
+def _expected(
+    incidence: sp.csr_array,
+    rate: NDArray[np.float64],
+    edge_a: NDArray[np.int64],
+    edge_b: NDArray[np.int64],
+) -> NDArray[np.float64]:
+    """``sum_k min(m_ak m_bk rate_k, m_ak, m_bk)`` over the keys both accounts used."""
+    incidence.sort_indices()
+    from botgraph._kernels import expected_coactions
+
+    fast = expected_coactions(
+        incidence.indptr, incidence.indices, incidence.data, rate, edge_a, edge_b
+    )
+    return fast if fast is not None else _expected_scipy(incidence, rate, edge_a, edge_b)
+
+
+def _expected_scipy(
+    incidence: sp.csr_array,
+    rate: NDArray[np.float64],
+    edge_a: NDArray[np.int64],
+    edge_b: NDArray[np.int64],
+) -> NDArray[np.float64]:
+    """The numpy/scipy path of :func:`_expected` (row slices; memory per shared key)."""
+    n_edges = edge_a.shape[0]
+    rows_a = incidence[edge_a]
+    rows_b = incidence[edge_b]
+    product = sp.csr_array(rows_a.multiply(rows_b))
+    smaller = sp.csr_array(rows_a.minimum(rows_b))
+    product.sort_indices()
+    smaller.sort_indices()
+    # Both hold exactly the keys the two accounts share, in the same order.
+    per_key = np.minimum(product.data * rate[product.indices], smaller.data)
+    row_of = np.repeat(np.arange(n_edges), np.diff(product.indptr))
+    return np.bincount(row_of, weights=per_key, minlength=n_edges).astype(np.float64)
 
 
 def fdr_bh(pvalues: NDArray[np.float64], *, n_tests: int | None = None) -> NDArray[np.float64]:

@@ -151,8 +151,16 @@ def _iso(t: float) -> str:
     return datetime.fromtimestamp(t, tz=UTC).isoformat()
 
 
-def _evidence(records: Records, record_ids: list[str], limit: int) -> tuple[EvidenceRecord, ...]:
-    position = {rid: i for i, rid in enumerate(records.record_id.tolist())}
+def _positions(records: Records, wanted: set[str]) -> dict[str, int]:
+    """Row of each wanted record id (one pass over the ids, whatever the cluster count)."""
+    if not wanted:
+        return {}
+    return {rid: i for i, rid in enumerate(records.record_id.tolist()) if rid in wanted}
+
+
+def _evidence(
+    records: Records, record_ids: list[str], limit: int, position: dict[str, int]
+) -> tuple[EvidenceRecord, ...]:
     text = records.fields.get("text")
     post = records.fields.get("post_id")
     target = records.fields.get("target_id")
@@ -216,20 +224,19 @@ def _office_hours(times: NDArray[np.float64]) -> tuple[int | None, float]:
     return best_offset, best_share
 
 
-def _duplication(records: Records, in_cluster: NDArray[np.bool_]) -> float:
+def _duplication(records: Records, idx: NDArray[np.intp]) -> float:
     text = records.fields.get("text")
-    if text is None or not in_cluster.any():
+    if text is None or idx.shape[0] == 0:
         return 0.0
     from botgraph.normalize import text_fingerprint
 
-    idx = np.flatnonzero(in_cluster)
     keys = [text_fingerprint(t) if isinstance(t, str) else None for t in text[idx].tolist()]
     authors: dict[str, set[int]] = {}
     for key, acc in zip(keys, records.account_code[idx].tolist(), strict=True):
         if key is not None:
             authors.setdefault(key, set()).add(acc)
     shared = sum(1 for key in keys if key is not None and len(authors[key]) > 1)
-    return shared / idx.shape[0]
+    return float(shared / idx.shape[0])
 
 
 def _layer_support(network: CoordinationNetwork, edges: NDArray[np.int64]) -> dict[str, int]:
@@ -337,6 +344,13 @@ def score(
 
     internal = member[a] == member[b]
     target = records.fields.get("target_id")
+    created = records.fields.get("account_created_at")
+    first_row = np.full(n, -1, dtype=np.int64)
+    first_row[records.account_code[::-1]] = np.arange(len(records))[::-1]
+    # Records grouped by their account's community, once: each cluster is a slice.
+    record_member = np.asarray(member, dtype=np.int64)[records.account_code]
+    by_member = np.argsort(record_member, kind="stable")
+    sorted_member = record_member[by_member]
     clusters_raw = []
     for c in np.unique(member[a[internal]]).tolist():
         members_idx = np.flatnonzero(member == c)
@@ -348,7 +362,8 @@ def score(
         cluster_score = float(np.mean(s[edges]) * density)
         layers = _layer_support(network, edges)
         gap = float(np.median(network.min_dt[edges]))
-        in_cluster = np.isin(records.account_code, members_idx)
+        lo, hi = np.searchsorted(sorted_member, [c, c + 1])
+        in_cluster = by_member[lo:hi]  # record indices of the members, ascending
         n_targets = 0
         if target is not None:
             values = target[in_cluster]
@@ -360,11 +375,8 @@ def score(
                 ids[rid] = None
             if len(ids) >= max_evidence:
                 break
-        created = records.fields.get("account_created_at")
         creation = float("nan")
         if created is not None:
-            first_row = np.full(n, -1, dtype=np.int64)
-            first_row[records.account_code[::-1]] = np.arange(len(records))[::-1]
             rows = first_row[members_idx]
             creation = _created_within_week(np.asarray(created, dtype=np.float64)[rows[rows >= 0]])
         offset, office = _office_hours(records.timestamp[in_cluster])
@@ -389,13 +401,14 @@ def score(
                 layers,
                 gap,
                 n_targets,
-                int(in_cluster.sum()),
+                int(in_cluster.shape[0]),
                 list(ids),
                 extra,
             )
         )
     clusters_raw.sort(key=lambda r: (-r[0], r[1]))
 
+    position = _positions(records, {rid for raw in clusters_raw for rid in raw[9][:max_evidence]})
     cluster_of = np.full(n, -1, dtype=np.int64)
     clusters = []
     for new_id, (cs, _, idx, density, n_e, layers, gap, n_t, n_r, rids, extra) in enumerate(
@@ -432,7 +445,7 @@ def score(
                     offset,
                     office,
                 ),
-                evidence=_evidence(records, rids, max_evidence),
+                evidence=_evidence(records, rids, max_evidence, position),
             )
         )
 

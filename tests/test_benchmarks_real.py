@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -16,6 +17,7 @@ def real() -> ModuleType:
     spec = importlib.util.spec_from_file_location("real_data", SCRIPT)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules["real_data"] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 

@@ -4,15 +4,16 @@ Usage::
 
     python benchmarks/projection_kernel.py [--sizes 1e5 1e6 1e7] [--repeats 3] [--window 60]
                                            [--seed 0] [--threads N] [--chunk-pairs N]
-                                           [--min-keys 2] [--numpy-max-size 1e7]
+                                           [--min-pairs 2] [--numpy-max-size 1e7]
                                            [--timeout 900] [--memory-limit 16]
                                            [--no-compile] [--no-verify]
 
 Both engines compute ``project_edges(...)``: ``engine="numpy"`` is
 ``aggregate_pairs(project_partition(...))`` (every co-action pair materialised),
 ``engine="numba"`` the streaming kernel. A third column runs the kernel with
-``min_keys=2`` (``--min-keys``; 1 to skip it): only the edges with at least two
-distinct keys are materialised, which is what bounds the result's memory.
+``min_pairs=2`` (``--min-pairs``; 1 to skip it): only the edges with at least two
+co-action pairs are materialised, as ``botgraph.detect`` does (its
+``min_coactions``), which is what bounds the result's memory.
 
 Data. For each size, seeded synthetic trace events of one text-like layer are
 generated in this process (numpy only, a few seconds at 10^7) and saved to a
@@ -204,7 +205,7 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
     events, spec, n_accounts = _load(Path(args.data))
     options: dict[str, Any] = {"engine": args.engine, "max_evidence": 3}
     if args.mode == "filtered":
-        options["min_keys"] = args.min_keys
+        options["min_pairs"] = args.min_pairs
     if args.threads:
         options["threads"] = args.threads
     if args.chunk_pairs:
@@ -301,8 +302,8 @@ def run_child(
         str(args.chunk_pairs or 0),
         "--seed",
         str(args.seed),
-        "--min-keys",
-        str(args.min_keys),
+        "--min-pairs",
+        str(args.min_pairs),
     ]
     started = time.perf_counter()
     try:
@@ -385,7 +386,7 @@ def parent(args: argparse.Namespace) -> None:
                 else {"error": "skipped"}
                 for engine in ("numpy", "numba")
             }
-            if args.min_keys > 1:
+            if args.min_pairs > 1:
                 results["filtered"] = measure(args, path, "numba", "filtered")
             for engine, result in results.items():
                 print(f"    {engine}: {result}", flush=True)
@@ -407,7 +408,7 @@ def parent(args: argparse.Namespace) -> None:
                          same, filtered_r))  # fmt: skip
             path.unlink()
         compile_line = _compile_cost(args, Path(tmp)) if args.compile else ""
-    _print_table(rows, args.min_keys)
+    _print_table(rows, args.min_pairs)
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     if compile_line:
         print(compile_line)
@@ -429,11 +430,11 @@ def _compile_cost(args: argparse.Namespace, tmp: Path) -> str:
     )
 
 
-def _print_table(rows: list[tuple[Any, ...]], min_keys: int) -> None:
+def _print_table(rows: list[tuple[Any, ...]], min_pairs: int) -> None:
     head = ("events", "pairs", "edges", "numpy time", "numpy peak (+run)", "kernel time",
             "kernel peak (+run)", "speed-up", "identical")  # fmt: skip
-    if min_keys > 1:
-        head = (*head, f"kernel min_keys={min_keys}: edges", "time", "peak (+run)")
+    if min_pairs > 1:
+        head = (*head, f"kernel min_pairs={min_pairs}: edges", "time", "peak (+run)")
     lines = [head]
     for n, pairs, edges, numpy_r, numba_r, same, filtered_r in rows:
         speed = (
@@ -443,7 +444,7 @@ def _print_table(rows: list[tuple[Any, ...]], min_keys: int) -> None:
         )
         line = (f"{n:,}", f"{pairs:,}", f"{edges:,}" if edges is not None else "-",
                 *_cell(numpy_r), *_cell(numba_r), speed, same)  # fmt: skip
-        if min_keys > 1:
+        if min_pairs > 1:
             kept = f"{filtered_r['edges']:,}" if "edges" in filtered_r else "-"
             line = (*line, kept, *_cell(filtered_r))
         lines.append(line)
@@ -463,7 +464,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=0, help="kernel threads (0: default)")
     parser.add_argument("--chunk-pairs", type=int, default=0, help="0: project_edges default")
-    parser.add_argument("--min-keys", type=int, default=2, help="third column (1: none)")
+    parser.add_argument("--min-pairs", type=int, default=2, help="third column (1: none)")
     parser.add_argument("--numpy-max-size", type=float, default=1e7, help="numpy path up to")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds per run")
     parser.add_argument("--memory-limit", type=float, default=16.0, help="GiB per run")

@@ -353,6 +353,8 @@ def _child_kernel(data: Path, out: Path, window: float, layer: str) -> None:
     except Exception:
         return
     kwargs: dict[str, Any] = {"window": window, "record_ids": record_ids}
+    if "min_pairs" in inspect.signature(projection.project_bipartite).parameters:
+        kwargs["min_pairs"] = 2  # as detect (min_coactions=2); every pair is still enumerated
     if "period" in inspect.signature(projection.project_bipartite).parameters:
         t = bip.event_time
         kwargs["period"] = float(t.max() - t.min()) if t.size else 1.0
@@ -938,6 +940,9 @@ def _kernel_table(sizes: Sequence[Mapping[str, Any]], window: float) -> list[str
         "`project_bipartite` on one layer's events, built straight from the Parquet file "
         "with pyarrow (the synthetic keys are already normal), without `ingest` and `traces`: "
         "the process holds only what the projection needs, as a distributed worker would. "
+        "Every key is kept and every co-action pair enumerated; as in `detect` "
+        "(`min_coactions=2`), only pairs of accounts that co-acted at least twice become "
+        "edges (`min_pairs=2`). "
         "Sub-steps are the botgraph functions it calls; after a failure they show the steps "
         "that finished.",
         "",

@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 
 from botgraph._validation import check_int, check_number
 from botgraph.ingest import Records, ingest
-from botgraph.significance import attach_significance
+from botgraph.significance import attach_significance, key_users
 from botgraph.traces import BipartiteGraph, traces
 
 __all__ = [
@@ -476,7 +476,7 @@ def key_specificity(graph: BipartiteGraph) -> NDArray[np.float64]:
     nothing: in a data set holding only the suspects, every key is "popular".
     """
     n_accounts = max(graph.accounts.shape[0], 1)
-    users = np.diff(graph.incidence.tocsc().indptr).astype(np.float64)
+    users = key_users(graph.incidence)
     spec: NDArray[np.float64] = np.log1p(n_accounts / np.maximum(users, 1.0))
     return spec
 
@@ -631,7 +631,7 @@ def saturated_keys(graph: BipartiteGraph, *, window: float, period: float) -> ND
     """
     from botgraph.significance import key_lifetimes, popularity_charge
 
-    users = np.diff(graph.incidence.tocsc().indptr).astype(np.float64)
+    users = key_users(graph.incidence)
     charge = popularity_charge(users, float(graph.accounts.shape[0]))
     lifetime = key_lifetimes(graph, window=window, period=max(period, 1.0))
     saturated: NDArray[np.bool_] = (charge * 2.0 * window / lifetime >= 1.0) & (users > 1)

@@ -27,6 +27,7 @@ __all__ = [
     "coaction_significance",
     "fdr_bh",
     "key_lifetimes",
+    "key_users",
     "pairs_at_risk",
     "popularity_charge",
 ]
@@ -138,6 +139,29 @@ def key_lifetimes(
     return lifetime
 
 
+def key_users(incidence: sp.csr_array) -> NDArray[np.float64]:
+    """Accounts that used each key: the non-zero entries of each incidence column.
+
+    Parameters
+    ----------
+    incidence : scipy.sparse.csr_array
+        Account x key incidence in canonical form (no explicit zeros, as
+        :func:`botgraph.traces` builds it).
+
+    Returns
+    -------
+    ndarray of float64
+        One count per key (column), without converting the matrix to CSC.
+
+    Examples
+    --------
+    >>> import scipy.sparse as sp
+    >>> key_users(sp.csr_array(np.array([[2, 0, 1], [1, 0, 0]]))).tolist()
+    [2.0, 0.0, 1.0]
+    """
+    return np.bincount(incidence.indices, minlength=incidence.shape[1]).astype(np.float64)
+
+
 def pairs_at_risk(bipartite: BipartiteGraph) -> int:
     """Upper bound of the account pairs sharing at least one key of a layer.
 
@@ -164,7 +188,7 @@ def pairs_at_risk(bipartite: BipartiteGraph) -> int:
     3
     """
     n = int(bipartite.accounts.shape[0])
-    users = np.diff(bipartite.incidence.tocsc().indptr).astype(np.float64)
+    users = key_users(bipartite.incidence)
     total = float((users * (users - 1) / 2).sum())
     return int(min(n * (n - 1) / 2, total))
 
@@ -269,7 +293,7 @@ def coaction_significance(
             f"the graph {graph.accounts.shape[0]}."
         )
     incidence = sp.csr_array(bipartite.incidence.astype(np.float64))
-    users = np.diff(incidence.tocsc().indptr).astype(np.float64)
+    users = key_users(incidence)
     n_accounts = max(float(incidence.shape[0]), 1.0)
     lifetime = key_lifetimes(bipartite, window=graph.window, period=period)
     rate = popularity_charge(users, n_accounts) * _reach(graph.window) / lifetime

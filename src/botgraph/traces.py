@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Callable, Iterable, Iterator
+import operator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain, compress, count, repeat
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -22,6 +25,10 @@ from botgraph.errors import ParameterError
 from botgraph.ingest import Records
 from botgraph.normalize import (
     _clean_tag,
+    _fingerprint_values,
+    _first_seen_codes,
+    _found,
+    _hex_keys,
     extract_hashtags,
     extract_mentions,
     extract_urls,
@@ -383,6 +390,15 @@ def traces(records: Records, layer: str) -> BipartiteGraph:
     ``incidence[a, k]`` counts the records of account ``a`` carrying key ``k``
     and ``incidence.sum() == n_events``.
 
+    Cost: a column is factorised once (its distinct cells: distinct texts,
+    distinct ``urls`` tuples, ...), keys are computed once per distinct cell
+    (for ``"text"``, with :func:`botgraph.normalize.text_fingerprints`'s batch
+    path) and numpy spreads them back to the records and sorts the events, so
+    the Python-level work grows with the number of distinct cells, not of
+    records. Columns holding values other than ``str``, ``int``, None, NaN and
+    tuples of ``str`` (values a dictionary would not tell apart exactly, such
+    as ``1`` and ``1.0``) are processed record by record, with the same result.
+
     Examples
     --------
     >>> import numpy as np
@@ -403,6 +419,22 @@ def traces(records: Records, layer: str) -> BipartiteGraph:
     2
     """
     extract = _resolve_layer(records, layer)
+    events = _fast_events(records, layer)
+    if events is None:  # values the vectorised path does not handle exactly: per record
+        return _reference_traces(records, layer, extract)
+    return _assemble(records, layer, events)
+
+
+def _reference_traces(
+    records: Records, layer: str, extract: Callable[[Records], _RecordKeys] | None = None
+) -> BipartiteGraph:
+    """:func:`traces` computed record by record: the specification of the fast path.
+
+    Kept for the values the fast path leaves to it (see ``_PLAIN_KINDS``) and as
+    the reference the tests compare the fast path with.
+    """
+    if extract is None:
+        extract = _resolve_layer(records, layer)
     record_list: list[int] = []
     key_list: list[str] = []
     for index, keys in extract(records):
@@ -430,6 +462,396 @@ def _build(
         layer=layer,
         accounts=records.accounts,
         keys=keys,
+        incidence=incidence,
+        event_account=account,
+        event_key=key,
+        event_time=time,
+        event_record=record,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Vectorised path. A layer's keys depend on a record's cell (its text, its
+# ``urls`` tuple, its target and post) only, and cells repeat: each column is
+# factorised once (distinct cells in order of first appearance and each
+# record's index in them), keys are computed per distinct cell with the same
+# functions as the per-record path, and numpy spreads them back to the records.
+
+
+@dataclass(frozen=True, slots=True)
+class _Events:
+    """Trace events in record order (a record's keys in the order they were found).
+
+    ``keys`` are the sorted distinct keys and ``key`` each event's index in them.
+    """
+
+    record: NDArray[np.int64]
+    key: NDArray[np.int64]
+    keys: NDArray[np.object_]
+
+
+_NO_EVENTS = _Events(
+    record=np.empty(0, dtype=np.int64),
+    key=np.empty(0, dtype=np.int64),
+    keys=np.empty(0, dtype=object),
+)
+
+
+_STR_OR_NONE = frozenset({str, type(None)})
+#: Cell types of columns the vectorised path factorises (floats must be NaN, tuples
+#: must hold strings). Dict equality on these is exact equality of what the
+#: extractors see; mixed numbers are not (``1 == 1.0 == True`` but their ``str``
+#: differ, as do those of ``0.0`` and ``-0.0``), nor are str subclasses.
+_PLAIN_KINDS = frozenset({str, type(None), int, float, tuple})
+
+
+def _factorize(column: NDArray[Any]) -> tuple[list[object], NDArray[np.int64]] | None:
+    """Distinct cells of an object column and each record's index in them, or None.
+
+    None when the column is not a 1-D object array or holds a value that is not
+    plain (see ``_PLAIN_KINDS``): every cell is checked, since a cell that a dict
+    merges with an earlier equal one is not among the distinct cells.
+    """
+    if column.dtype != object or column.ndim != 1:
+        return None
+    cells = column.tolist()
+    kinds = set(map(type, cells))
+    if not kinds <= _STR_OR_NONE:
+        if not kinds <= _PLAIN_KINDS:
+            return None
+        if float in kinds and not all(cell != cell for cell in cells if type(cell) is float):
+            return None  # a number other than NaN
+        if tuple in kinds:
+            tuples = cells if kinds == {tuple} else [c for c in cells if type(c) is tuple]
+            if not set(map(type, chain.from_iterable(tuples))) <= {str}:
+                return None
+    return _first_seen_codes(cells)
+
+
+def _cell_texts(cells: list[object]) -> list[str | None]:
+    """``_as_text`` of distinct plain cells, with a shortcut for strings and None."""
+    if set(map(type, cells)) <= _STR_OR_NONE:
+        texts: list[str | None] = cells.copy()  # type: ignore[assignment]
+        if "" in cells:  # distinct cells: at most one empty string
+            texts[cells.index("")] = None
+        return texts
+    return [(cell or None) if type(cell) is str else _as_text(cell) for cell in cells]
+
+
+def _sorted_labels(labels: Sequence[str]) -> tuple[NDArray[np.object_], NDArray[np.int64]]:
+    """Sorted *labels* (distinct strings) and the rank of each label in them."""
+    order = sorted(range(len(labels)), key=labels.__getitem__)
+    keys = np.empty(len(labels), dtype=object)
+    keys[:] = [labels[i] for i in order]
+    rank = np.empty(len(labels), dtype=np.int64)
+    rank[order] = np.arange(len(labels), dtype=np.int64)
+    return keys, rank
+
+
+def _spread(
+    code: NDArray[np.int64], lengths: NDArray[np.int64], flat: NDArray[np.int64], labels: list[str]
+) -> _Events:
+    """Events of records whose cells emit keys.
+
+    Cell ``c`` emits the labels ``flat[offset[c]:offset[c] + lengths[c]]`` (indices
+    in *labels*, distinct within a cell), where ``offset`` is the running sum of
+    *lengths*; record ``i`` has cell ``code[i]``, or none when it is -1.
+    """
+    if flat.shape[0] == 0:
+        return _NO_EVENTS
+    offset = np.cumsum(lengths) - lengths
+    per_record = np.append(lengths, 0)[code]  # code -1 (no cell) reads the appended 0
+    if int(per_record.max()) == 1:
+        record = np.flatnonzero(per_record)
+        position = offset[code[record]]
+    else:
+        record = np.repeat(np.arange(code.shape[0], dtype=np.int64), per_record)
+        first = np.cumsum(per_record) - per_record
+        position = offset[code[record]] + np.arange(record.shape[0]) - first[record]
+    keys, rank = _sorted_labels(labels)
+    return _Events(record=record, key=rank[flat[position]], keys=keys)
+
+
+def _spread_tuples(code: NDArray[np.int64], keys_of: Sequence[tuple[str, ...]]) -> _Events:
+    """Events of records whose cell ``code[i]`` emits ``keys_of[code[i]]`` (distinct keys)."""
+    lengths = np.fromiter(map(len, keys_of), dtype=np.int64, count=len(keys_of))
+    labels, flat = _first_seen_codes(list(chain.from_iterable(keys_of)))
+    return _spread(code, lengths, flat, labels)  # type: ignore[arg-type]
+
+
+def _text_column(records: Records) -> tuple[list[str], NDArray[np.int64]] | None:
+    """The distinct texts of the records and each record's index in them (-1: no text).
+
+    Texts are as the per-record path sees them (``_as_text``), in order of first
+    appearance. This is the one factorisation that every text-derived layer
+    starts from, so each computes its keys once per distinct text. None when
+    the column holds values that only the per-record path handles exactly.
+    """
+    column = records.fields.get("text")
+    if column is None:
+        return [], np.full(len(records), -1, dtype=np.int64)
+    factorized = _factorize(column)
+    if factorized is None:
+        return None
+    distinct, code = factorized
+    texts = _cell_texts(distinct)
+    missing = list(compress(count(), map(operator.is_, texts, repeat(None))))
+    if not missing:
+        return texts, code  # type: ignore[return-value]
+    index = np.ones(len(texts), dtype=np.int64)
+    index[missing] = 0
+    index = np.cumsum(index) - 1
+    index[missing] = -1
+    return [text for text in texts if text is not None], index[code]
+
+
+def _fast_from_text(
+    records: Records,
+    func: Callable[[str], tuple[str, ...]],
+    needles: tuple[str, ...] = (),
+    *,
+    non_ascii: bool = False,
+) -> _Events | None:
+    """Events of ``func(text)`` for each distinct text.
+
+    With *needles*, only the texts containing one of them (and, when
+    *non_ascii*, every non-ASCII text) can have keys: *func* returns ``()`` for
+    the others and is not called on them.
+    """
+    text_column = _text_column(records)
+    if text_column is None:
+        return None
+    texts, code = text_column
+    if not needles:
+        return _spread_tuples(code, list(map(func, texts)))
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    called = _found("\x00".join(texts) + "\x00", np.cumsum(lengths + 1) - 1, needles)
+    if non_ascii:
+        called |= ~np.fromiter(map(str.isascii, texts), dtype=bool, count=len(texts))
+    keys_of = [
+        func(text) if call else () for text, call in zip(texts, called.tolist(), strict=True)
+    ]
+    return _spread_tuples(code, keys_of)
+
+
+def _fast_from_sequences(
+    records: Records, name: str, clean: Callable[[str], str]
+) -> _Events | None:
+    """Events of a column of tuples: each item's ``clean`` form, distinct per cell.
+
+    Cells are factorised, then their items (few distinct ones) are cleaned once
+    each; duplicates and empty keys are dropped per cell with numpy.
+    """
+    factorized = _factorize(records.fields[name])
+    if factorized is None:
+        return None
+    distinct, code = factorized
+    cells = [cell if type(cell) is tuple else (cell,) for cell in distinct]
+    lengths = np.fromiter(map(len, cells), dtype=np.int64, count=len(cells))
+    items, item_code = _first_seen_codes(list(chain.from_iterable(cells)))
+    label_id: dict[str, int] = {}
+    item_label = np.fromiter(
+        (
+            -1
+            if text is None or not (key := clean(text))
+            else label_id.setdefault(key, len(label_id))
+            for text in map(_as_text, items)
+        ),
+        dtype=np.int64,
+        count=len(items),
+    )[item_code]
+    cell = np.repeat(np.arange(len(cells), dtype=np.int64), lengths)
+    kept = item_label >= 0
+    cell, item_label = cell[kept], item_label[kept]
+    # First occurrence of each (cell, key): the position order keeps cells contiguous.
+    _, first = np.unique(cell * max(len(label_id), 1) + item_label, return_index=True)
+    first.sort()
+    cell_lengths = np.bincount(cell[first], minlength=len(cells)).astype(np.int64)
+    return _spread(code, cell_lengths, item_label[first], list(label_id))
+
+
+def _fast_text(records: Records) -> _Events | None:
+    text_column = _text_column(records)
+    if text_column is None:
+        return None
+    texts, code = text_column
+    numbers, has = _fingerprint_values(texts)
+    # Big-endian digests order like their hexadecimal keys: sort the integers and
+    # write out only the distinct keys.
+    distinct_numbers, rank = np.unique(numbers[has], return_inverse=True)
+    text_key = np.full(len(texts) + 1, -1, dtype=np.int64)  # the last one is for code -1
+    text_key[:-1][has] = rank.reshape(-1)
+    key = text_key[code]
+    record = np.flatnonzero(key >= 0)
+    return _Events(record=record, key=key[record], keys=_hex_keys(distinct_numbers))
+
+
+# Texts without these can have no link, hashtag, mention (see the extract_* functions).
+_URL_NEEDLES = ("://", "www.", "WWW.", "Www.")  # in ASCII text; other text is NFKC'd first
+_HASHTAG_NEEDLES = ("#", "\uff03", "\ufe5f")
+_MENTION_NEEDLES = ("@", "\uff20", "\ufe6b")
+
+
+def _fast_url(records: Records) -> _Events | None:
+    if "urls" in records.fields:
+        return _fast_from_sequences(records, "urls", normalize_url)
+    return _fast_from_text(records, _url_keys, _URL_NEEDLES, non_ascii=True)
+
+
+def _fast_hashtag(records: Records) -> _Events | None:
+    if "hashtags" in records.fields:
+        return _fast_from_sequences(records, "hashtags", _clean_hashtag)
+    return _fast_from_text(records, _hashtag_keys, _HASHTAG_NEEDLES)
+
+
+def _fast_mention(records: Records) -> _Events | None:
+    if "mentions" in records.fields:
+        return _fast_from_sequences(records, "mentions", _clean_mention)
+    return _fast_from_text(records, _mention_keys, _MENTION_NEEDLES)
+
+
+def _text_ids(column: NDArray[Any] | None, n: int) -> tuple[list[str], NDArray[np.int64]] | None:
+    """Distinct texts of an id column and each record's index in them (-1: missing)."""
+    if column is None:
+        return [], np.full(n, -1, dtype=np.int64)
+    factorized = _factorize(column)
+    if factorized is None:
+        return None
+    distinct, code = factorized
+    text_id: dict[str, int] = {}
+    ids = [
+        -1 if text is None else text_id.setdefault(text, len(text_id))
+        for text in map(_as_text, distinct)
+    ]
+    return list(text_id), np.append(np.asarray(ids, dtype=np.int64), -1)[code]
+
+
+def _fast_target(records: Records) -> _Events | None:
+    targets, posts = records.fields.get("target_id"), records.fields.get("post_id")
+    if targets is None and posts is None:
+        return _NO_EVENTS
+    n = len(records)
+    target_ids, post_ids = _text_ids(targets, n), _text_ids(posts, n)
+    if target_ids is None or post_ids is None:
+        return None
+    (target_text, target), (post_text, post) = target_ids, post_ids
+    record = np.flatnonzero((target >= 0) | (post >= 0))
+    pair = (target[record] + 1) * (len(post_text) + 1) + post[record] + 1
+    distinct_pairs, pair_code = np.unique(pair, return_inverse=True)
+    label_id: dict[str, int] = {}
+    pair_label = []
+    for value in distinct_pairs.tolist():
+        t, p = divmod(value, len(post_text) + 1)
+        if p == 0:
+            label = target_text[t - 1]
+        elif t == 0:
+            label = post_text[p - 1]
+        else:
+            label = f"{target_text[t - 1]}/{post_text[p - 1]}"
+        pair_label.append(label_id.setdefault(label, len(label_id)))
+    keys, rank = _sorted_labels(list(label_id))
+    key = rank[np.asarray(pair_label, dtype=np.int64)][pair_code.reshape(-1)]
+    return _Events(record=record, key=key, keys=keys)
+
+
+def _fast_cluster_ids(
+    records: Records, ids_of: Callable[[NDArray[np.object_]], NDArray[np.int64]]
+) -> _Events:
+    texts = records.fields.get("text")
+    if texts is None:
+        return _NO_EVENTS
+    ids = np.asarray(ids_of(texts))
+    record = np.flatnonzero(ids >= 0)
+    distinct_ids, code = np.unique(ids[record], return_inverse=True)
+    keys, rank = _sorted_labels([str(int(value)) for value in distinct_ids.tolist()])
+    return _Events(record=record.astype(np.int64), key=rank[code.reshape(-1)], keys=keys)
+
+
+def _fast_near_text(records: Records) -> _Events:
+    from botgraph.near_duplicates import near_duplicate_keys
+
+    return _fast_cluster_ids(records, near_duplicate_keys)
+
+
+def _fast_embedding(records: Records) -> _Events:
+    from botgraph.crosslingual import embedding_keys
+
+    return _fast_cluster_ids(records, embedding_keys)
+
+
+def _fast_signature(records: Records) -> _Events | None:
+    from botgraph.crosslingual import message_signature
+
+    text_column = _text_column(records)
+    if text_column is None:
+        return None
+    texts, code = text_column
+    keys_of = [() if sig is None else (sig,) for sig in map(message_signature, texts)]
+    return _spread_tuples(code, keys_of)
+
+
+_FAST_EXTRACTORS: dict[str, Callable[[Records], _Events | None]] = {
+    "text": _fast_text,
+    "near_text": _fast_near_text,
+    "signature": _fast_signature,
+    "embedding": _fast_embedding,
+    "url": _fast_url,
+    "hashtag": _fast_hashtag,
+    "mention": _fast_mention,
+    "target": _fast_target,
+}
+
+
+def _fast_events(records: Records, layer: str) -> _Events | None:
+    """The layer's events, or None when the per-record path must compute them."""
+    if layer in _FAST_EXTRACTORS:
+        return _FAST_EXTRACTORS[layer](records)
+
+    return _fast_from_sequences(records, layer, str)
+
+
+def _event_order(
+    key: NDArray[np.int64],
+    time: NDArray[np.float64],
+    account: NDArray[np.int64],
+    n_keys: int,
+    n_accounts: int,
+) -> NDArray[np.intp]:
+    """Order of events by key, time, account, then position.
+
+    Events come in record order and a record has one event per key, so the
+    position breaks ties exactly as the record does. Times are replaced by their
+    rank among the distinct times (equal times, ``-0.0`` and ``0.0``, and all
+    NaN share a rank, as they tie in a sort), so that one stable sort of a
+    single integer does the work of a four-key ``lexsort``.
+    """
+    if key.shape[0] == 0:
+        return np.empty(0, dtype=np.intp)
+    _, time_rank = np.unique(time, return_inverse=True)
+    n_times = int(time_rank.max()) + 1
+    if n_keys * n_times * n_accounts >= 2**63:  # the combined integer would overflow
+        return np.lexsort((account, time_rank.reshape(-1), key))
+    combined = (key * n_times + time_rank.reshape(-1)) * n_accounts + account
+    return np.argsort(combined, kind="stable")
+
+
+def _assemble(records: Records, layer: str, events: _Events) -> BipartiteGraph:
+    """The bipartite graph of *events* (same result as ``_build`` on the same events)."""
+    n_accounts = int(records.accounts.shape[0])
+    account = np.asarray(records.account_code, dtype=np.int64)[events.record]
+    time = np.asarray(records.timestamp, dtype=np.float64)[events.record]
+    order = _event_order(events.key, time, account, int(events.keys.shape[0]), n_accounts)
+    key, time, account = events.key[order], time[order], account[order]
+    record = events.record[order]
+    incidence = sp.csr_array(
+        (np.ones(key.shape[0], dtype=np.int64), (account, key)),
+        shape=(n_accounts, int(events.keys.shape[0])),
+    )
+    incidence.sum_duplicates()
+    return BipartiteGraph(
+        layer=layer,
+        accounts=records.accounts,
+        keys=events.keys,
         incidence=incidence,
         event_account=account,
         event_key=key,

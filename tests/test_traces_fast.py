@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from botgraph.errors import ParameterError
 from botgraph.ingest import Records
 from botgraph.normalize import normalize_text, normalize_texts, text_fingerprint, text_fingerprints
-from botgraph.traces import BipartiteGraph, traces
+from botgraph.traces import BipartiteGraph, layer_names, traces
 
 # The package exports functions named like these modules: import the modules themselves.
 normalize: Any = importlib.import_module("botgraph.normalize")
@@ -573,3 +573,22 @@ def test_real_tweets_trace_identically() -> None:
     )
     for layer in ("text", "url", "hashtag", "mention"):
         assert _check_layer(recs, layer).n_events > 0
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("plain words only", ()),
+        ("see www.example.org now", ("url",)),
+        ("WWW.EXAMPLE.ORG", ("url",)),
+        ("fullwidth \uff03tag", ("hashtag",)),
+        ("small \ufe6bhandle", ("mention",)),
+        ("#tag and @handle", ("hashtag", "mention")),
+    ],
+)
+def test_layer_names_hint_scan_agrees_with_extractors(text: str, expected: tuple[str, ...]) -> None:
+    recs = _records(["a", "b"], [0.0, 1.0], text=[text, "another plain text"])
+    found = tuple(n for n in layer_names(recs) if n in ("url", "hashtag", "mention"))
+    assert found == expected
+    for name in ("url", "hashtag", "mention"):
+        assert (traces(recs, name).n_events > 0) == (name in expected)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import math
 import operator
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain, compress, count, repeat
@@ -28,6 +29,7 @@ from botgraph.normalize import (
     _fingerprint_values,
     _first_seen_codes,
     _found,
+    _has_url_hint,
     _hex_keys,
     extract_hashtags,
     extract_mentions,
@@ -906,6 +908,29 @@ def layer_names(records: Records) -> tuple[str, ...]:
         if (
             has_text
             if name in _TEXT_LAYERS and name != "text"
-            else next(_BUILTIN_EXTRACTORS[name](records), None) is not None
+            else _may_have_events(records, name)
+            and next(_BUILTIN_EXTRACTORS[name](records), None) is not None
         )
     )
+
+
+#: What a text must contain for the layer to find a key in it (a necessary condition:
+#: the same pre-checks as the extractors in botgraph.normalize, compatibility forms of
+#: the sigils included).
+_TEXT_HINTS: dict[str, Callable[[str], object]] = {
+    "url": _has_url_hint,
+    "hashtag": re.compile("[#\uff03\ufe5f]").search,
+    "mention": re.compile("[@\uff20\ufe6b]").search,
+}
+_COLUMN_OF = {"url": "urls", "hashtag": "hashtags", "mention": "mentions"}
+
+
+def _may_have_events(records: Records, name: str) -> bool:
+    """False when no text can hold a key of *name* (cheap scan before the extractor's)."""
+    hint = _TEXT_HINTS.get(name)
+    if hint is None or _COLUMN_OF[name] in records.fields:
+        return True
+    texts = records.fields.get("text")
+    if texts is None:
+        return False
+    return any(isinstance(t, str) and hint(t) for t in texts.tolist())

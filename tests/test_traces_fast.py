@@ -592,3 +592,32 @@ def test_layer_names_hint_scan_agrees_with_extractors(text: str, expected: tuple
     assert found == expected
     for name in ("url", "hashtag", "mention"):
         assert (traces(recs, name).n_events > 0) == (name in expected)
+
+
+def test_shared_text_groups_once_and_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    traces_module = importlib.import_module("botgraph.traces")
+
+    recs = _records(
+        ["a", "b", "c"],
+        [0.0, 1.0, 2.0],
+        text=["Hi #there @you", "Hi #there @you", "www.example.org says hi"],
+    )
+    layers = ("text", "signature", "hashtag", "mention", "url")
+    plain = [traces(recs, layer) for layer in layers]
+    calls: list[int] = []
+    original = traces_module._group_text
+
+    def counting(records: Records) -> Any:
+        calls.append(1)
+        return original(records)
+
+    monkeypatch.setattr(traces_module, "_group_text", counting)
+    with traces_module.shared_text(recs):
+        shared = [traces(recs, layer) for layer in layers]
+    assert len(calls) == 1
+    assert traces_module._SHARED_TEXT == {}
+    for a, b in zip(plain, shared, strict=True):
+        assert a.keys.tolist() == b.keys.tolist()
+        assert np.array_equal(a.event_record, b.event_record)
+    traces(recs, "text")
+    assert len(calls) == 2  # outside the block nothing is cached

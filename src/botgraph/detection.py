@@ -22,7 +22,7 @@ from botgraph.fusion import CoordinationNetwork, fuse
 from botgraph.ingest import Records, RejectedRow, ingest
 from botgraph.projection import CoGraph, observation_period, project_bipartite
 from botgraph.scoring import AccountScore, Cluster, score
-from botgraph.traces import layer_names, traces
+from botgraph.traces import layer_names, shared_text, traces
 
 __all__ = ["DEFAULT_WINDOWS", "Detection", "detect"]
 
@@ -393,21 +393,24 @@ def detect(
         stages.total = 4 + len(chosen) + sum(len(ws) for ws in windows.values())
         period = observation_period(recs)
         graphs: list[CoGraph] = []
-        for layer in chosen:
-            stages.start(f"traces {layer}")
-            bip = traces(recs, layer)
-            for w in windows[layer]:
-                stages.start(f"project {layer} at {w:g} s")
-                g = project_bipartite(
-                    bip,
-                    window=w,
-                    record_ids=recs.record_id,
-                    period=period,
-                    skip_uninformative=True,
-                    min_pairs=min_coactions,
-                )
-                graphs.append(g)
-                logger.info("layer %s at %g s: %d events, %d edges", layer, w, bip.n_events, len(g))
+        with shared_text(recs):
+            for layer in chosen:
+                stages.start(f"traces {layer}")
+                bip = traces(recs, layer)
+                for w in windows[layer]:
+                    stages.start(f"project {layer} at {w:g} s")
+                    g = project_bipartite(
+                        bip,
+                        window=w,
+                        record_ids=recs.record_id,
+                        period=period,
+                        skip_uninformative=True,
+                        min_pairs=min_coactions,
+                    )
+                    graphs.append(g)
+                    logger.info(
+                        "layer %s at %g s: %d events, %d edges", layer, w, bip.n_events, len(g)
+                    )
         stages.start("fuse")
         network = fuse(graphs, alpha=alpha)
         stages.start("communities")

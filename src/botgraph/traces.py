@@ -14,6 +14,7 @@ import math
 import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain, compress, count, repeat
 from typing import Any
@@ -44,6 +45,7 @@ __all__ = [
     "OPTIONAL_LAYERS",
     "BipartiteGraph",
     "layer_names",
+    "shared_text",
     "traces",
 ]
 
@@ -581,7 +583,54 @@ def _spread_tuples(code: NDArray[np.int64], keys_of: Sequence[tuple[str, ...]]) 
     return _spread(code, lengths, flat, labels)  # type: ignore[arg-type]
 
 
+#: Factorised text columns kept while a ``shared_text`` block runs, by id of the Records.
+_SHARED_TEXT: dict[int, tuple[list[str], NDArray[np.int64]] | None] = {}
+
+
+@contextmanager
+def shared_text(records: Records) -> Iterator[None]:
+    """Within the block, text-derived layers of *records* group the texts only once.
+
+    Every text layer (``text``, ``near_text``, ``signature``, and ``url``,
+    ``hashtag``, ``mention`` read from the text) starts by grouping identical
+    texts; :func:`botgraph.detect` extracts several of them from the same records
+    and wraps the extractions in this block so that the grouping is computed once.
+    The records must not change inside the block; the cache is dropped on exit.
+
+    Parameters
+    ----------
+    records : Records
+        The records whose text grouping is shared.
+
+    Examples
+    --------
+    >>> import botgraph
+    >>> recs = botgraph.ingest([{"account_id": "a", "timestamp": 0, "text": "Hi #there"}])
+    >>> with shared_text(recs):
+    ...     sizes = [traces(recs, layer).n_events for layer in ("text", "hashtag")]
+    >>> sizes
+    [1, 1]
+    """
+    key = id(records)
+    owner = key not in _SHARED_TEXT
+    if owner:
+        _SHARED_TEXT[key] = _group_text(records)
+    try:
+        yield
+    finally:
+        if owner:
+            _SHARED_TEXT.pop(key, None)
+
+
 def _text_column(records: Records) -> tuple[list[str], NDArray[np.int64]] | None:
+    """``_group_text(records)``, from the ``shared_text`` cache when one is active."""
+    key = id(records)
+    if key in _SHARED_TEXT:
+        return _SHARED_TEXT[key]
+    return _group_text(records)
+
+
+def _group_text(records: Records) -> tuple[list[str], NDArray[np.int64]] | None:
     """The distinct texts of the records and each record's index in them (-1: no text).
 
     Texts are as the per-record path sees them (``_as_text``), in order of first

@@ -9,17 +9,25 @@ a few words, so that they share one key (the ``near_text`` layer).
 Everything is deterministic: the hash functions are fixed (BLAKE2b for tokens,
 fixed universal-hash coefficients), so the same texts give the same partition in
 every process, on every platform and whatever their order.
+
+The steps run as numba kernels (compiled on first use and cached on disk) when
+numba works, and in NumPy otherwise; both give the same signatures, the same
+candidate pairs and the same clusters.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import importlib
 import itertools
 import logging
 import math
 import os
-from collections.abc import Sequence
+import threading
+import time
+import warnings
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final, Literal
 
@@ -30,7 +38,7 @@ from scipy.sparse.csgraph import connected_components
 
 from botgraph._validation import check_choice, check_int, check_number
 from botgraph.errors import ParameterError
-from botgraph.normalize import normalize_text
+from botgraph.normalize import normalize_texts
 
 __all__ = ["near_duplicate_keys"]
 
@@ -57,6 +65,10 @@ _MAX_THREADS: Final = 4
 _THREADED_FROM: Final = 1 << 18
 #: Elements per temporary array in the chunked loops (about 32 MiB of uint64).
 _CHUNK: Final = 1 << 22
+#: Values (uint32) of the hash table of the compiled path, and of its copied columns.
+_TABLE_VALUES: Final = 1 << 25
+#: "auto": the numba kernels when numba works, else NumPy; "numpy": NumPy only.
+_ENGINE: Literal["auto", "numpy"] = "auto"
 
 _U64 = np.uint64
 _MASK_32 = _U64(0xFFFF_FFFF)
@@ -205,9 +217,19 @@ def near_duplicate_keys(
     **Cost.** Texts are deduplicated (as given, then after normalisation),
     each distinct normalised text gets one signature and each distinct
     n-gram one hash per function; the work is linear in the numbers of
-    distinct texts, n-grams and candidate pairs. Signatures of large inputs
-    are computed by up to four threads (NumPy releases the GIL), with the
-    same result as one.
+    distinct texts, n-grams and candidate pairs. With numba (a dependency of
+    botgraph) the steps after normalisation run as compiled kernels: words
+    and n-grams are numbered with hash tables, the hashes of each distinct
+    n-gram are tabulated for a block of functions at a time and each text's
+    minima gathered from the table, buckets are found with a hash table per
+    band, and the clusters are computed sequentially. The kernels are
+    compiled on the first call (about ten seconds) and cached on disk for
+    later processes. Large inputs use up to four threads (the kernels and
+    NumPy release the GIL), with the same result as one; without numba, the
+    same steps run in NumPy, with the same result. On :math:`10^6` synthetic
+    comments (:math:`6 \times 10^5` distinct texts) the whole call is about
+    four times faster than with NumPy; a third of what remains is
+    deduplication and :func:`~botgraph.normalize.normalize_text`.
 
     **Short texts.** With fewer than ``min_tokens`` words (default 4) a text
     has at most five features, so stock phrases ("Thank you!", "Bravo",
@@ -306,20 +328,33 @@ def _distinct_texts(items: list[object], min_tokens: int) -> tuple[list[str], ND
         raise _bad_element(items) from None
     if not all(isinstance(item, str) or _is_missing(item) for item in unique):
         raise _bad_element(items)
-    normalised = {item: normalize_text(item) for item in unique if isinstance(item, str)}
-    kept = sorted({t for t in normalised.values() if t and t.count(" ") + 1 >= min_tokens})
-    position = {text: i for i, text in enumerate(kept)}
-    code = {
-        item: position.get(normalised[item], -1) if isinstance(item, str) else -1 for item in unique
-    }
-    text_of = np.fromiter(map(code.__getitem__, items), dtype=np.int64, count=len(items))
+    # The loops below run in C (map, dict); normalize_texts has a fast path for plain text.
+    strings = [item for item in unique if isinstance(item, str)]
+    normalised = normalize_texts(strings)
+    forms = list(dict.fromkeys(normalised))
+    n_words = np.fromiter(map(str.count, forms, itertools.repeat(" ")), np.int64, len(forms)) + 1
+    enough = np.fromiter(map(bool, forms), dtype=bool, count=len(forms)) & (n_words >= min_tokens)
+    form_code = np.where(enough, np.cumsum(enough) - 1, -1)
+    position = dict(zip(forms, range(len(forms)), strict=True))
+    form_of = np.fromiter(map(position.__getitem__, normalised), np.int64, len(normalised))
+    code: dict[object, int] = dict(zip(strings, form_code[form_of].tolist(), strict=True))
+    text_of = np.fromiter(
+        map(code.get, items, itertools.repeat(-1)), dtype=np.int64, count=len(items)
+    )
+    kept = [forms[k] for k in np.flatnonzero(enough).tolist()]
     if not kept:
         return [], text_of
     # Rank: most frequent first, ties in the order of a fixed hash of the text
-    # (pseudo-random, so that similar texts are not ranked next to each other).
+    # (pseudo-random, so that similar texts are not ranked next to each other),
+    # then of the text itself (only two texts with one hash can tie there).
     count = np.bincount(text_of[text_of >= 0], minlength=len(kept))
     digest = b"".join(hashlib.blake2b(t.encode("utf-8"), digest_size=8).digest() for t in kept)
-    order = np.lexsort((np.frombuffer(digest, dtype="<u8"), -count))
+    hashed = np.frombuffer(digest, dtype="<u8")
+    order = np.lexsort((hashed, -count))
+    if np.any(hashed[order[1:]] == hashed[order[:-1]]):
+        alphabetical = np.empty(len(kept), dtype=np.int64)
+        alphabetical[sorted(range(len(kept)), key=kept.__getitem__)] = np.arange(len(kept))
+        order = np.lexsort((alphabetical, hashed, -count))
     rank = np.empty(len(kept), dtype=np.int64)
     rank[order] = np.arange(len(kept), dtype=np.int64)
     ranked = [kept[k] for k in order.tolist()]
@@ -454,6 +489,14 @@ def _universal_hash(
 
 def _signatures(texts: list[str], shingle: int, num_perm: int) -> NDArray[np.uint32]:
     """MinHash signature (num_perm 32-bit values) of each text, shape (n_texts, num_perm)."""
+    kernels = _compiled()
+    if kernels is None:
+        return _signatures_numpy(texts, shingle, num_perm)
+    return _signatures_compiled(kernels, texts, shingle, num_perm)
+
+
+def _signatures_numpy(texts: list[str], shingle: int, num_perm: int) -> NDArray[np.uint32]:
+    """:func:`_signatures` with NumPy only (the reference the kernels reproduce)."""
     token_hash, lengths = _token_hashes(texts)
     features, offsets = _ngram_features(token_hash, lengths, shingle)
     n_occurrences = int(features.shape[0])
@@ -622,8 +665,15 @@ def _cluster(
     rows: int,
     linkage: str,
 ) -> NDArray[np.int64]:
-    """Cluster label of each text from the verified candidate pairs."""
+    """Cluster label of each text from the verified candidate pairs.
+
+    Only the partition is meaningful: labels are renumbered by
+    :func:`_first_appearance_ids`.
+    """
     needed = math.ceil(threshold * signatures.shape[1] - 1e-9)
+    kernels = _compiled()
+    if kernels is not None:
+        return _cluster_compiled(kernels, signatures, count, needed, bands, rows, linkage)
     if linkage == "single":
         labels, stats = _components(signatures, needed, bands, rows)
     else:
@@ -785,3 +835,653 @@ def _first_appearance_ids(
     rank[np.argsort(first, kind="stable")] = np.arange(first.shape[0])
     result[present] = rank[inverse.reshape(-1)]
     return result
+
+
+# --------------------------------------------------------------------------- compiled path
+# The same steps as above, as numba kernels: equal signatures, equal candidate pairs,
+# equal clusters (the tests compare both paths). The drivers come first, then the
+# kernels, plain Python functions compiled on first use by _compiled().
+
+
+def _in_threads(task: Callable[[int, int], object], n: int, work: int) -> None:
+    """Run ``task(lo, hi)`` over consecutive ranges covering ``range(n)``, in threads when large."""
+    workers = min(_MAX_THREADS, os.cpu_count() or 1, max(n, 1))
+    if workers <= 1 or work < _THREADED_FROM:
+        task(0, n)
+        return
+    bounds = [n * k // workers for k in range(workers + 1)]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for done in [pool.submit(task, lo, hi) for lo, hi in itertools.pairwise(bounds)]:
+            done.result()
+
+
+def _signatures_compiled(
+    kernels: dict[str, Any], texts: list[str], shingle: int, num_perm: int
+) -> NDArray[np.uint32]:
+    """:func:`_signatures_numpy`, computed by the kernels."""
+    n = len(texts)
+    lengths = np.fromiter(map(str.count, texts, itertools.repeat(" ")), np.int64, count=n) + 1
+    blob = " ".join(texts).encode("utf-8")
+    word_code, word_start, word_end = kernels["_k_words"](np.frombuffer(blob, np.uint8), lengths)
+    digests = b"".join(
+        hashlib.blake2b(blob[start:end], digest_size=8).digest()
+        for start, end in zip(word_start.tolist(), word_end.tolist(), strict=True)
+    )
+    word_hash = np.frombuffer(digests, dtype="<u8").astype(np.uint64)
+    per_text = np.clip(lengths[:, None] - np.arange(shingle)[None, :], 0, None).sum(axis=1)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(per_text, out=offsets[1:])
+    n_occurrences = int(offsets[-1])
+    codes = np.empty(n_occurrences, dtype=np.int32 if n_occurrences < 2**31 else np.int64)
+    salts = np.array([(_GOLDEN_INT * k) % (1 << 64) for k in range(1, shingle + 1)], _U64)
+    x = _mod_prime(kernels["_k_features"](word_hash, word_code, lengths, salts, codes))
+    n_features = int(x.shape[0])
+    _LOG.debug(
+        "near_duplicate_keys: %d distinct texts, %d n-grams (%d distinct)",
+        n,
+        n_occurrences,
+        n_features,
+    )
+    a, b = _hash_coefficients(num_perm)
+    signatures = np.empty((n, num_perm), dtype=np.uint32)
+    block = max(1, min(num_perm, _TABLE_VALUES // max(n_features, 1)))
+    buffer = np.empty(n_features * block, dtype=np.uint32)
+    for first in range(0, num_perm, block):
+        stop = min(first + block, num_perm)
+        table = buffer[: n_features * (stop - first)].reshape(n_features, stop - first)
+        a_k, b_k = a[first:stop], b[first:stop]
+        hashes = functools.partial(kernels["_k_hash_table"], a_k, b_k, x, table)
+        _in_threads(hashes, n_features, n_features * (stop - first))
+        minima = functools.partial(kernels["_k_min_hash"], table, codes, offsets, first, signatures)
+        _in_threads(minima, n, n_occurrences * (stop - first))
+    return signatures
+
+
+def _cluster_compiled(
+    kernels: dict[str, Any],
+    signatures: NDArray[np.uint32],
+    count: NDArray[np.int64],
+    needed: int,
+    bands: int,
+    rows: int,
+    linkage: str,
+) -> NDArray[np.int64]:
+    """:func:`_cluster` computed by the kernels (the same partition)."""
+    n, num_perm = signatures.shape
+    i, j = _candidates_compiled(kernels, signatures, bands, rows)
+    keep = np.empty(i.shape[0], dtype=np.bool_)
+    verify = functools.partial(kernels["_k_verify"], signatures, i, j, needed, keep)
+    _in_threads(verify, int(i.shape[0]), int(i.shape[0]) * num_perm)
+    n_candidates = int(i.shape[0])
+    i, j = i[keep], j[keep]
+    _LOG.debug(
+        "near_duplicate_keys: %d bands x %d rows, %d candidate pairs, %d edges",
+        bands,
+        rows,
+        n_candidates,
+        int(i.shape[0]),
+    )
+    if linkage == "single":
+        labels: NDArray[np.int64] = kernels["_k_components"](n, i, j)
+        return labels
+    weight = count + np.bincount(i, weights=count[j], minlength=n).astype(np.int64)
+    weight += np.bincount(j, weights=count[i], minlength=n).astype(np.int64)
+    order = np.argsort(-weight, kind="stable")
+    position = np.empty(n, dtype=np.int64)
+    position[order] = np.arange(n, dtype=np.int64)
+    centre: NDArray[np.int64] = kernels["_k_star"](n, position[i], position[j])
+    return order[centre[position]]
+
+
+def _candidates_compiled(
+    kernels: dict[str, Any], signatures: NDArray[np.uint32], bands: int, rows: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """:func:`_candidates` computed by the kernels (the same pairs, in the same order)."""
+    n, num_perm = signatures.shape
+    needs = [
+        [band * rows + r for r in range(rows)]
+        + [((band + 1) * rows + k) % num_perm for k in range(_GIANT_SORT_ROWS)]
+        for band in range(bands)
+    ]
+    # Bands are processed in groups whose columns, copied column by column, hold
+    # about _TABLE_VALUES values: the kernels then read contiguous columns.
+    groups: list[list[int]] = [[]]
+    for band in range(bands):
+        wanted = {c for b in groups[-1] + [band] for c in needs[b]}
+        if groups[-1] and len(wanted) * n > _TABLE_VALUES:
+            groups.append([])
+        groups[-1].append(band)
+    parts: list[NDArray[np.int64]] = []
+    for group in groups:
+        columns = sorted({c for b in group for c in needs[b]})
+        at = {c: k for k, c in enumerate(columns)}
+        block = kernels["_k_columns"](signatures, np.array(columns, dtype=np.int64))
+        found: list[NDArray[np.int64]] = [np.empty(0, np.int64)] * len(group)
+
+        def run(
+            lo: int,
+            hi: int,
+            group: list[int] = group,
+            found: list[NDArray[np.int64]] = found,
+            block: NDArray[np.uint32] = block,
+            at: dict[int, int] = at,
+        ) -> None:
+            for k in range(lo, hi):
+                band_columns = np.array([at[c] for c in needs[group[k]]], dtype=np.int64)
+                found[k] = kernels["_k_band_codes"](block, band_columns, rows, _BUCKET_CAP)
+
+        _in_threads(run, len(group), n * len(group))
+        parts.extend(found)
+    codes = np.concatenate(parts)
+    del parts
+    codes.sort()
+    if codes.shape[0]:
+        codes = codes[np.r_[True, codes[1:] != codes[:-1]]]
+    return codes // n, codes % n
+
+
+# --------------------------------------------------------------------------- kernels
+# numba's nopython mode only. uint64 constants are written np.uint64(...) so that
+# numba never mixes signed and unsigned integers (it would compute in float64).
+
+
+def _k_mix(z: Any) -> Any:
+    """SplitMix64 finaliser of one uint64 (the scalar twin of :func:`_mix`)."""
+    z = z ^ (z >> np.uint64(30))
+    z = z * np.uint64(0xBF58_476D_1CE4_E5B9)
+    z = z ^ (z >> np.uint64(27))
+    z = z * np.uint64(0x94D0_49BB_1331_11EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def _k_slot(h: Any, shift: Any) -> Any:
+    """Home slot of hash *h* in a table of 2**(64 - shift) slots (Fibonacci hashing)."""
+    return np.int64((h * np.uint64(0x9E37_79B9_7F4A_7C15)) >> shift)
+
+
+def _k_grow(values: Any) -> Any:
+    """A copy of *values* with twice the room."""
+    grown = np.empty(2 * values.shape[0], dtype=values.dtype)
+    grown[: values.shape[0]] = values
+    return grown
+
+
+def _k_rehash(hashes: Any, count: int, size: int, shift: Any) -> Any:
+    """Open-addressing slots (index into *hashes*, -1 when free) for the first *count* hashes."""
+    slots = np.full(size, -1, dtype=np.int64)
+    for index in range(count):
+        s = _k_slot(hashes[index], shift)
+        while slots[s] >= 0:
+            s = (s + 1) & (size - 1)
+        slots[s] = index
+    return slots
+
+
+def _k_words(data: Any, lengths: Any) -> Any:
+    """Code of every word (bytes between spaces) of *data*, by first occurrence.
+
+    *lengths* holds the words per text. Returns the codes and the byte range of
+    each distinct word's first occurrence. Words are compared byte for byte, so
+    the codes are those a dictionary of the words would give; the FNV-1a hash
+    only finds them.
+    """
+    codes = np.empty(lengths.sum(), dtype=np.int64)
+    size = 1 << 10
+    shift = np.uint64(54)
+    slots = np.full(size, -1, dtype=np.int64)
+    spans = np.empty((size // 2, 2), dtype=np.int64)
+    hashes = np.empty(size // 2, dtype=np.uint64)
+    state = np.zeros(4, dtype=np.int64)  # next text, next word, its first byte, distinct words
+    while not _k_words_run(data, lengths, codes, slots, shift, spans, hashes, state):
+        size *= 2
+        shift -= np.uint64(1)
+        count = state[3]
+        grown = np.empty((size // 2, 2), dtype=np.int64)
+        grown[:count] = spans[:count]
+        spans = grown
+        hashes = _k_grow(hashes)
+        slots = _k_rehash(hashes, count, size, shift)
+    count = state[3]
+    return codes, spans[:count, 0].copy(), spans[:count, 1].copy()
+
+
+def _k_words_run(
+    data: Any, lengths: Any, codes: Any, slots: Any, shift: Any, spans: Any, hashes: Any, state: Any
+) -> bool:
+    """Code the words of the texts from ``state``; False when the table must grow first.
+
+    The tables are never reallocated in here: numba would count references to
+    them on every word.
+    """
+    size = slots.shape[0]
+    w, start, count = state[1], state[2], state[3]
+    for t in range(state[0], lengths.shape[0]):
+        if 2 * (count + lengths[t]) > size:
+            state[0], state[1], state[2], state[3] = t, w, start, count
+            return False
+        for _ in range(lengths[t]):
+            h = np.uint64(0xCBF2_9CE4_8422_2325)
+            end = start
+            while end < data.shape[0] and data[end] != 32:
+                h = (h ^ np.uint64(data[end])) * np.uint64(0x0000_0100_0000_01B3)
+                end += 1
+            s = _k_slot(h, shift)
+            found = slots[s]
+            while found >= 0:
+                other = spans[found, 0]
+                if hashes[found] == h and spans[found, 1] - other == end - start:
+                    k = 0
+                    while k < end - start and data[other + k] == data[start + k]:
+                        k += 1
+                    if k == end - start:
+                        break
+                s = (s + 1) & (size - 1)
+                found = slots[s]
+            if found < 0:
+                spans[count, 0], spans[count, 1], hashes[count] = start, end, h
+                found = count
+                slots[s] = count
+                count += 1
+            codes[w] = found
+            w += 1
+            start = end + 1
+    state[0], state[1], state[2], state[3] = lengths.shape[0], w, start, count
+    return True
+
+
+def _k_features(word_hash: Any, word_code: Any, lengths: Any, salts: Any, codes: Any) -> Any:
+    """Hash of every distinct word n-gram, and ``codes[o]``: the index of occurrence o's.
+
+    Occurrences run over texts, start words, then n = 1 .. len(salts), as in
+    :func:`_ngram_features`, and the hashes are those it computes. Equal hashes
+    may get two indices (a unigram equal to a bigram): their MinHash values are
+    equal, so the signatures do not change.
+    """
+    unigram = np.full(word_hash.shape[0], -1, dtype=np.int64)
+    size = 1 << 10
+    shift = np.uint64(54)
+    slots = np.full(size, -1, dtype=np.int64)
+    distinct = np.empty(size // 2, dtype=np.uint64)
+    state = np.zeros(4, dtype=np.int64)  # next text, its first word, next occurrence, distinct
+    while not _k_features_run(
+        word_hash, word_code, lengths, salts, codes, unigram, slots, shift, distinct, state
+    ):
+        size *= 2
+        shift -= np.uint64(1)
+        distinct = _k_grow(distinct)
+        slots = _k_rehash(distinct, state[3], size, shift)
+    return distinct[: state[3]].copy()
+
+
+def _k_features_run(
+    word_hash: Any,
+    word_code: Any,
+    lengths: Any,
+    salts: Any,
+    codes: Any,
+    unigram: Any,
+    slots: Any,
+    shift: Any,
+    distinct: Any,
+    state: Any,
+) -> bool:
+    """Code the n-grams of the texts from ``state``; False when the table must grow first."""
+    size = slots.shape[0]
+    shingle = salts.shape[0]
+    first, o, count = state[1], state[2], state[3]
+    for t in range(state[0], lengths.shape[0]):
+        length = lengths[t]
+        if 2 * (count + length * shingle) > size:
+            state[0], state[1], state[2], state[3] = t, first, o, count
+            return False
+        for i in range(length):
+            word = word_code[first + i]
+            found = unigram[word]
+            if found < 0:
+                distinct[count] = _k_mix(word_hash[word] + salts[0])
+                found = count
+                unigram[word] = count
+                s = _k_slot(distinct[count], shift)
+                while slots[s] >= 0:
+                    s = (s + 1) & (size - 1)
+                slots[s] = count
+                count += 1
+            codes[o] = found
+            o += 1
+            prefix = word_hash[word]
+            for n in range(1, min(shingle, length - i)):
+                prefix = _k_mix(prefix) ^ word_hash[word_code[first + i + n]]
+                h = _k_mix(prefix + salts[n])
+                s = _k_slot(h, shift)
+                found = slots[s]
+                while found >= 0 and distinct[found] != h:
+                    s = (s + 1) & (size - 1)
+                    found = slots[s]
+                if found < 0:
+                    distinct[count] = h
+                    found = count
+                    slots[s] = count
+                    count += 1
+                codes[o] = found
+                o += 1
+        first += length
+    state[0], state[1], state[2], state[3] = lengths.shape[0], first, o, count
+    return True
+
+
+def _k_universal_hash(a: Any, b: Any, x: Any) -> Any:
+    """(a x + b) mod 2**61 - 1 for a, b, x < 2**61: the scalar twin of :func:`_universal_hash`."""
+    a_hi = a >> np.uint64(32)
+    a_lo = a & np.uint64(0xFFFF_FFFF)
+    x_hi = x >> np.uint64(32)
+    x_lo = x & np.uint64(0xFFFF_FFFF)
+    mid = a_hi * x_lo + a_lo * x_hi
+    low = a_lo * x_lo
+    total = (a_hi * x_hi) << np.uint64(3)
+    total += mid >> np.uint64(29)
+    total += (mid & np.uint64((1 << 29) - 1)) << np.uint64(32)
+    total += low >> np.uint64(61)
+    total += low & np.uint64(_PRIME)
+    total += b
+    total = (total & np.uint64(_PRIME)) + (total >> np.uint64(61))
+    total = (total & np.uint64(_PRIME)) + (total >> np.uint64(61))
+    return np.uint64(0) if total == np.uint64(_PRIME) else total
+
+
+def _k_hash_table(a: Any, b: Any, x: Any, table: Any, lo: int, hi: int) -> None:
+    """``table[f, k]``: top 32 of the 61 bits of ``h_k(x[f])``, for features lo <= f < hi."""
+    for f in range(lo, hi):
+        value = x[f]
+        for k in range(a.shape[0]):
+            table[f, k] = np.uint32(_k_universal_hash(a[k], b[k], value) >> np.uint64(29))
+
+
+def _k_min_hash(
+    table: Any, codes: Any, offsets: Any, first: int, out: Any, lo: int, hi: int
+) -> None:
+    """``out[t, first + k]``: minimum of ``table[codes[o], k]`` over the n-grams o of text t."""
+    width = table.shape[1]
+    least = np.empty(width, dtype=np.uint32)
+    for t in range(lo, hi):
+        least[:] = np.uint32(0xFFFF_FFFF)
+        for o in range(offsets[t], offsets[t + 1]):
+            row = codes[o]
+            for k in range(width):
+                least[k] = min(least[k], table[row, k])
+        out[t, first : first + width] = least
+
+
+def _k_columns(signatures: Any, columns: Any) -> Any:
+    """The given columns of *signatures*, one contiguous row each."""
+    out = np.empty((columns.shape[0], signatures.shape[0]), dtype=signatures.dtype)
+    for t in range(signatures.shape[0]):
+        for c in range(columns.shape[0]):
+            out[c, t] = signatures[t, columns[c]]
+    return out
+
+
+def _k_lex_less(keys: Any, a: int, b: int) -> bool:
+    """Whether row *a* of *keys* is lexicographically smaller than row *b*."""
+    for c in range(keys.shape[1]):
+        if keys[a, c] != keys[b, c]:
+            return bool(keys[a, c] < keys[b, c])
+    return False
+
+
+def _k_merge_runs(keys: Any, source: Any, target: Any, run: int) -> None:
+    """Merge the sorted runs of length *run* of *source* into runs twice as long in *target*."""
+    m = source.shape[0]
+    for lo in range(0, m, 2 * run):
+        mid, hi = min(lo + run, m), min(lo + 2 * run, m)
+        x, y = lo, mid
+        for k in range(lo, hi):
+            if y >= hi or (x < mid and not _k_lex_less(keys, source[y], source[x])):
+                target[k] = source[x]
+                x += 1
+            else:
+                target[k] = source[y]
+                y += 1
+
+
+def _k_lex_argsort(keys: Any) -> Any:
+    """Indices sorting the rows of *keys* lexicographically, stably (insertion, then merge sort)."""
+    m = keys.shape[0]
+    index = np.arange(m)
+    spare = np.empty(m, dtype=np.int64)
+    run = 16
+    for lo in range(0, m, run):
+        for x in range(lo + 1, min(lo + run, m)):
+            moving = index[x]
+            y = x - 1
+            while y >= lo and _k_lex_less(keys, moving, index[y]):
+                index[y + 1] = index[y]
+                y -= 1
+            index[y + 1] = moving
+    flipped = False  # the arrays are not swapped: numba would count references in the loop
+    while run < m:
+        if flipped:
+            _k_merge_runs(keys, spare, index, run)
+        else:
+            _k_merge_runs(keys, index, spare, run)
+        flipped = not flipped
+        run *= 2
+    return spare if flipped else index
+
+
+def _k_band_codes(block: Any, band_columns: Any, rows: int, cap: int) -> Any:
+    """Candidate pairs ``i * n + j`` (i < j, maybe repeated) of a band, as :func:`_pairs_in_band`.
+
+    ``block[band_columns[:rows]]`` are the band's signature columns,
+    ``block[band_columns[rows:]]`` the columns that order giant buckets. Texts
+    with equal band keys (:func:`_band_keys`) share a bucket; a bucket of at most
+    *cap* texts gives all its pairs, a larger one pairs each member with its
+    smallest member and with its neighbours once sorted by those columns, then
+    by index.
+    """
+    n = block.shape[1]
+    key = np.zeros(n, dtype=np.uint64)
+    for r in range(rows):
+        column = block[band_columns[r]]
+        for t in range(n):
+            key[t] = _k_mix(key[t] ^ np.uint64(column[t])) + np.uint64(0x9E37_79B9_7F4A_7C15)
+    # Buckets, numbered by first member, then the members of each in ascending order.
+    size = 16
+    shift = np.uint64(60)
+    while size < 2 * n:
+        size *= 2
+        shift -= np.uint64(1)
+    slot_key = np.empty(size, dtype=np.uint64)
+    slot_bucket = np.full(size, -1, dtype=np.int64)
+    bucket = np.empty(n, dtype=np.int64)
+    n_buckets = 0
+    for t in range(n):
+        s = _k_slot(key[t], shift)
+        while slot_bucket[s] >= 0 and slot_key[s] != key[t]:
+            s = (s + 1) & (size - 1)
+        if slot_bucket[s] < 0:
+            slot_key[s] = key[t]
+            slot_bucket[s] = n_buckets
+            n_buckets += 1
+        bucket[t] = slot_bucket[s]
+    start = np.zeros(n_buckets + 1, dtype=np.int64)
+    for t in range(n):
+        start[bucket[t] + 1] += 1
+    n_pairs = 0
+    for g in range(n_buckets):
+        m = start[g + 1]
+        n_pairs += 2 * (m - 1) if m > cap else m * (m - 1) // 2
+        start[g + 1] += start[g]
+    fill = start[:-1].copy()
+    members = np.empty(n, dtype=np.int64)
+    for t in range(n):
+        members[fill[bucket[t]]] = t
+        fill[bucket[t]] += 1
+    codes = np.empty(n_pairs, dtype=np.int64)
+    p = 0
+    n_after = band_columns.shape[0] - rows
+    for g in range(n_buckets):
+        lo, hi = start[g], start[g + 1]
+        if hi - lo <= cap:
+            for x in range(lo, hi):
+                for y in range(x + 1, hi):
+                    codes[p] = members[x] * n + members[y]
+                    p += 1
+            continue
+        for x in range(lo + 1, hi):
+            codes[p] = members[lo] * n + members[x]
+            p += 1
+        # The columns two by two in uint64 words; the sort is stable and the members
+        # ascending, so ties stay in index order.
+        keys = np.zeros((hi - lo, (n_after + 1) // 2), dtype=np.uint64)
+        for x in range(hi - lo):
+            t = members[lo + x]
+            for c in range(n_after):
+                word = np.uint64(block[band_columns[rows + c], t])
+                keys[x, c // 2] |= word << np.uint64(32 * (1 - c % 2))
+        order = _k_lex_argsort(keys)
+        for x in range(1, hi - lo):
+            u, v = members[lo + order[x - 1]], members[lo + order[x]]
+            codes[p] = min(u, v) * n + max(u, v)
+            p += 1
+    return codes
+
+
+def _k_verify(
+    signatures: Any, left: Any, right: Any, needed: int, keep: Any, lo: int, hi: int
+) -> None:
+    """``keep[p]``: whether pair p agrees on at least *needed* signature values."""
+    width = signatures.shape[1]
+    for p in range(lo, hi):
+        a, b = left[p], right[p]
+        agree = 0
+        for k in range(width):
+            agree += signatures[a, k] == signatures[b, k]
+        keep[p] = agree >= needed
+
+
+def _k_star(n: int, left: Any, right: Any) -> Any:
+    """Centre of each node: :func:`_pivot_clusters`, :func:`_attach_singletons`, sequentially."""
+    start = np.zeros(n + 1, dtype=np.int64)
+    for p in range(left.shape[0]):
+        start[left[p] + 1] += 1
+        start[right[p] + 1] += 1
+    for node in range(n):
+        start[node + 1] += start[node]
+    fill = start[:-1].copy()
+    neighbour = np.empty(start[n], dtype=np.int64)
+    for p in range(left.shape[0]):
+        neighbour[fill[left[p]]] = right[p]
+        fill[left[p]] += 1
+        neighbour[fill[right[p]]] = left[p]
+        fill[right[p]] += 1
+    centre = np.full(n, -1, dtype=np.int64)
+    size = np.zeros(n, dtype=np.int64)
+    for node in range(n):  # the best-ranked node not yet taken becomes a pivot
+        if centre[node] < 0:
+            centre[node] = node
+            size[node] += 1
+            for q in range(start[node], start[node + 1]):
+                if centre[neighbour[q]] < 0:
+                    centre[neighbour[q]] = node
+                    size[node] += 1
+    result = centre.copy()
+    for node in range(n):  # a lone pivot joins its best-ranked neighbour's cluster
+        if size[centre[node]] == 1 and start[node + 1] > start[node]:
+            best = n
+            for q in range(start[node], start[node + 1]):
+                best = min(best, neighbour[q])
+            result[node] = centre[best]
+    return result
+
+
+def _k_components(n: int, left: Any, right: Any) -> Any:
+    """Connected component of each node, labelled by its smallest member (union-find)."""
+    parent = np.arange(n)
+    for p in range(left.shape[0]):
+        a, b = left[p], right[p]
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        while parent[b] != b:
+            parent[b] = parent[parent[b]]
+            b = parent[b]
+        if a < b:
+            parent[b] = a
+        elif b < a:
+            parent[a] = b
+    for node in range(n):
+        parent[node] = parent[parent[node]]
+    return parent
+
+
+_HELPERS = (
+    "_k_mix",
+    "_k_slot",
+    "_k_grow",
+    "_k_rehash",
+    "_k_words_run",
+    "_k_features_run",
+    "_k_universal_hash",
+    "_k_lex_less",
+    "_k_merge_runs",
+    "_k_lex_argsort",
+)
+_KERNELS = (
+    "_k_words",
+    "_k_features",
+    "_k_hash_table",
+    "_k_min_hash",
+    "_k_columns",
+    "_k_band_codes",
+    "_k_verify",
+    "_k_star",
+    "_k_components",
+)
+#: {"kernels": dict of compiled kernels, or None when numba is unusable}, once loaded.
+_state: dict[str, dict[str, Any] | None] = {}
+_compile_lock = threading.Lock()
+
+
+def _compiled() -> dict[str, Any] | None:
+    """The numba-compiled kernels by name, or None for the NumPy path.
+
+    None when ``_ENGINE`` is ``"numpy"`` or numba cannot be imported or compile.
+    The first call compiles the kernels on a tiny input (or loads them from
+    numba's on-disk cache, ``cache=True``), so that no thread compiles later.
+    """
+    if _ENGINE == "numpy":
+        return None
+    with _compile_lock:
+        if "kernels" not in _state:
+            _state["kernels"] = _load_kernels()
+        return _state["kernels"]
+
+
+def _load_kernels() -> dict[str, Any] | None:
+    try:
+        numba = importlib.import_module("numba")
+    except ImportError:
+        _LOG.debug("numba is not installed: near_duplicate_keys uses the numpy path")
+        return None
+    started = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+            namespace = globals()
+            for name in _HELPERS:  # kernels find their helpers, compiled, as module globals
+                if not hasattr(namespace[name], "py_func"):
+                    namespace[name] = jit(namespace[name])
+            kernels = {name: jit(namespace[name]) for name in _KERNELS}
+            texts = ["a b c d", "a b c e", "a b c d e"]
+            signatures = _signatures_compiled(kernels, texts, 2, 8)
+            count = np.ones(len(texts), dtype=np.int64)
+            for linkage in _LINKAGES:
+                _cluster_compiled(kernels, signatures, count, 4, 8, 1, linkage)
+        except Exception as exc:  # a broken numba must not break near_duplicate_keys
+            _LOG.warning("numba kernels unavailable (%s): using the numpy path", exc)
+            return None
+    for warning in caught:
+        _LOG.debug("numba: %s", warning.message)
+    _LOG.debug("near_duplicate_keys kernels ready in %.2f s", time.perf_counter() - started)
+    return kernels

@@ -1,0 +1,317 @@
+"""The compiled path of botgraph.near_duplicates gives exactly the NumPy path's results.
+
+Every test runs both implementations on the same input and compares signatures,
+candidate pairs, clusters and the final keys; the NumPy path is the reference.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import importlib
+import itertools
+import logging
+import random
+import types
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.sparse.csgraph import connected_components
+
+from botgraph import near_duplicates as nd
+from botgraph.near_duplicates import near_duplicate_keys
+
+PEERS = Path(__file__).resolve().parents[1].parent / "shared" / "peers"
+
+WORDS = [
+    "shame", "on", "you", "minister", "smith", "hiding", "truth", "corruption", "scandal",
+    "voters", "deserve", "answers", "now", "deepfake", "video", "critic", "honte", "député",
+    "vérité", "électeurs", "réponses", "élection", "vidéo", "truquée", "démission", "腐败",
+    "丑闻", "коррупция", "скандал", "ça", "où", "à", "thank", "great", "job",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def kernels() -> dict[str, Any]:
+    pytest.importorskip("numba")
+    compiled = nd._compiled()
+    assert compiled is not None
+    return compiled
+
+
+def corpus(seed: int, templates: int = 6, variants: int = 40) -> list[str | None]:
+    """Templated variants (one-word edits, swaps, copies) of random messages, shuffled.
+
+    Many variants of one template agree on whole bands, so buckets of more than
+    ``_BUCKET_CAP`` texts occur as well as small ones.
+    """
+    rng = random.Random(seed)
+    texts: list[str | None] = []
+    for _ in range(templates):
+        base = [rng.choice(WORDS) for _ in range(rng.randint(4, 14))]
+        for _ in range(variants):
+            words = list(base)
+            for _ in range(rng.choice([0, 0, 1, 1, 2])):
+                k = rng.randrange(len(words))
+                action = rng.randrange(3)
+                if action == 0:
+                    words[k] = rng.choice(WORDS)
+                elif action == 1 and k + 1 < len(words):
+                    words[k], words[k + 1] = words[k + 1], words[k]
+                else:
+                    words.insert(k, rng.choice(WORDS))
+            texts.append(" ".join(words).upper() if rng.random() < 0.1 else " ".join(words))
+    texts += [None, "", "too short", "🙏🙏"] + [" ".join(rng.sample(WORDS, 8)) for _ in range(30)]
+    rng.shuffle(texts)
+    return texts
+
+
+def numpy_keys(monkeypatch: pytest.MonkeyPatch, texts: list[str | None], **options: Any) -> Any:
+    with monkeypatch.context() as patch:
+        patch.setattr(nd, "_ENGINE", "numpy")
+        assert nd._compiled() is None
+        return near_duplicate_keys(texts, **options)
+
+
+def distinct(texts: list[str | None]) -> list[str]:
+    return nd._distinct_texts(list(texts), 4)[0]
+
+
+# --------------------------------------------------------------------------- whole function
+
+
+@pytest.mark.parametrize("linkage", ["star", "single"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_keys_equal_the_numpy_path(
+    kernels: dict[str, Any], monkeypatch: pytest.MonkeyPatch, seed: int, linkage: str
+) -> None:
+    texts = corpus(seed)
+    compiled = near_duplicate_keys(texts, linkage=linkage)  # type: ignore[arg-type]
+    assert np.array_equal(compiled, numpy_keys(monkeypatch, texts, linkage=linkage))
+    assert len(set(compiled.tolist())) > 6  # not everything in one cluster
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    threshold=st.sampled_from([0.2, 0.5, 0.8, 1.0]),
+    shingle=st.integers(1, 3),
+    num_perm=st.sampled_from([1, 5, 16, 64, 128]),
+    bands=st.one_of(st.none(), st.integers(1, 8)),
+    min_tokens=st.integers(1, 6),
+    linkage=st.sampled_from(["star", "single"]),
+)
+def test_every_option_gives_the_numpy_result(
+    kernels: dict[str, Any],
+    seed: int,
+    threshold: float,
+    shingle: int,
+    num_perm: int,
+    bands: int | None,
+    min_tokens: int,
+    linkage: str,
+) -> None:
+    texts = corpus(seed, templates=3, variants=15)
+    options: dict[str, Any] = {
+        "threshold": threshold,
+        "shingle": shingle,
+        "num_perm": num_perm,
+        "bands": None if bands is None else min(bands, num_perm),
+        "min_tokens": min_tokens,
+        "linkage": linkage,
+    }
+    compiled = near_duplicate_keys(texts, **options)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(nd, "_ENGINE", "numpy")
+        reference = near_duplicate_keys(texts, **options)
+    assert np.array_equal(compiled, reference)
+
+
+def test_threads_blocks_and_band_groups_do_not_change_the_result(
+    kernels: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = corpus(5)
+    expected = numpy_keys(monkeypatch, texts, num_perm=64)
+    monkeypatch.setattr(nd, "_MAX_THREADS", 4)
+    monkeypatch.setattr(nd, "_THREADED_FROM", 0)
+    monkeypatch.setattr(nd, "_TABLE_VALUES", 1 << 10)  # many blocks of functions and bands
+    assert np.array_equal(near_duplicate_keys(texts, num_perm=64), expected)
+
+
+# --------------------------------------------------------------------------- steps
+
+
+def test_signatures_equal_the_numpy_ones(
+    kernels: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = distinct(corpus(3))
+    huge = " ".join(f"w{k}é" for k in range(3000))  # grows the tables inside one text
+    texts += [huge, "a  b c d"]  # an empty word, as str.split(" ") gives it
+    for shingle, num_perm in [(1, 3), (2, 128), (4, 33)]:
+        reference = nd._signatures_numpy(texts, shingle, num_perm)
+        monkeypatch.setattr(nd, "_TABLE_VALUES", 1 << 14)  # several blocks of functions
+        compiled = nd._signatures_compiled(kernels, texts, shingle, num_perm)
+        monkeypatch.undo()
+        assert compiled.dtype == np.uint32
+        assert np.array_equal(compiled, reference)
+
+
+def test_words_are_coded_as_a_dictionary_would(kernels: dict[str, Any]) -> None:
+    rng = random.Random(7)
+    vocabulary = [f"{rng.choice(WORDS)}{k}" for k in range(900)] + ["", "é", "e\u0301"]
+    texts = [" ".join(rng.choice(vocabulary) for _ in range(rng.randint(1, 9))) for _ in range(500)]
+    blob = " ".join(texts).encode("utf-8")
+    lengths = np.array([t.count(" ") + 1 for t in texts], dtype=np.int64)
+    codes, starts, ends = kernels["_k_words"](np.frombuffer(blob, np.uint8), lengths)
+    words = " ".join(texts).split(" ")
+    first = {w: k for k, w in enumerate(dict.fromkeys(words))}
+    assert codes.tolist() == [first[w] for w in words]
+    spans = zip(starts.tolist(), ends.tolist(), strict=True)
+    assert [blob[s:e].decode("utf-8") for s, e in spans] == list(first)
+
+
+def test_candidates_equal_the_numpy_ones_with_giant_buckets(kernels: dict[str, Any]) -> None:
+    rng = random.Random(11)
+    texts = distinct(corpus(4, templates=3, variants=30))
+    for _ in range(2):  # long messages edited once: many variants agree on whole bands
+        base = [rng.choice(WORDS) for _ in range(40)]
+        for k in range(150):
+            words = list(base)
+            words[rng.randrange(40)] = f"edit{k}"
+            texts.append(" ".join(words))
+    signatures = nd._signatures_numpy(texts, 2, 128)
+    for bands, rows in [(26, 4), (8, 2), (5, 25), (128, 1)]:
+        sizes = [
+            np.unique(nd._band_keys(signatures[:, b * rows : (b + 1) * rows]), return_counts=True)[
+                1
+            ]
+            for b in range(bands)
+        ]
+        i, j = nd._candidates_compiled(kernels, signatures, bands, rows)
+        ri, rj = nd._candidates(signatures, bands, rows)
+        assert np.array_equal(i, ri) and np.array_equal(j, rj)
+        if rows <= 4:
+            assert max(int(s.max()) for s in sizes) > nd._BUCKET_CAP
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.integers(1, 40).flatmap(
+        lambda n: st.tuples(
+            st.just(n),
+            st.lists(
+                st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)).filter(
+                    lambda e: e[0] != e[1]
+                ),
+                max_size=120,
+                unique_by=lambda e: (min(e), max(e)),
+            ),
+        )
+    )
+)
+def test_star_and_components_equal_the_numpy_ones(graph: tuple[int, list[tuple[int, int]]]) -> None:
+    kernels = nd._compiled()
+    if kernels is None:
+        pytest.skip("numba unavailable")
+    n, edges = graph
+    i = np.array([min(e) for e in edges], dtype=np.int64)
+    j = np.array([max(e) for e in edges], dtype=np.int64)
+    expected = nd._attach_singletons(nd._pivot_clusters(n, i, j), i, j)
+    assert kernels["_k_star"](n, i, j).tolist() == expected.tolist()
+    labels = kernels["_k_components"](n, i, j)
+    graph_matrix = sp.coo_array((np.ones(i.shape[0]), (i, j)), shape=(n, n))
+    _, reference = connected_components(graph_matrix, directed=False)
+    assert len(set(zip(labels.tolist(), reference.tolist(), strict=True))) == len(
+        set(reference.tolist())
+    )
+    assert len(set(labels.tolist())) == len(set(reference.tolist()))
+
+
+def test_ranking_breaks_hash_ties_by_the_texts(monkeypatch: pytest.MonkeyPatch) -> None:
+    # With every BLAKE2b digest equal, ties fall back to the order of the texts.
+    texts = ["b b b b", "a a a a", "c c c c", "a a a a"]
+
+    class Fixed:
+        def __init__(self, data: bytes, digest_size: int) -> None:
+            self.size = digest_size
+
+        def digest(self) -> bytes:
+            return b"\0" * self.size
+
+    monkeypatch.setattr(hashlib, "blake2b", Fixed)
+    ranked, text_of = nd._distinct_texts(list(texts), 4)
+    monkeypatch.undo()
+    assert ranked == ["a a a a", "b b b b", "c c c c"]
+    assert text_of.tolist() == [1, 0, 2, 0]
+    ranked, _ = nd._distinct_texts(list(texts), 4)
+    by_hash = sorted(
+        ["b b b b", "c c c c"],
+        key=lambda t: int.from_bytes(hashlib.blake2b(t.encode(), digest_size=8).digest(), "little"),
+    )
+    assert ranked == ["a a a a", *by_hash]
+
+
+# --------------------------------------------------------------------------- fallback
+
+
+def test_without_numba_the_numpy_path_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = corpus(6, templates=2, variants=10)
+    expected = near_duplicate_keys(texts)
+    real_import = importlib.import_module
+
+    def no_numba(name: str, package: str | None = None) -> types.ModuleType:
+        if name == "numba":
+            raise ImportError("No module named 'numba'")
+        return real_import(name, package)
+
+    monkeypatch.setattr(importlib, "import_module", no_numba)
+    monkeypatch.setattr(nd, "_state", {})
+    assert nd._compiled() is None
+    assert np.array_equal(near_duplicate_keys(texts), expected)
+
+
+def test_a_broken_numba_is_logged_and_skipped(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def njit(**options: Any) -> Any:
+        raise RuntimeError("LLVM is broken")
+
+    fake = types.ModuleType("numba")
+    fake.njit = njit  # type: ignore[attr-defined]
+    real_import = importlib.import_module
+    monkeypatch.setattr(
+        importlib,
+        "import_module",
+        lambda name, package=None: fake if name == "numba" else real_import(name, package),
+    )
+    monkeypatch.setattr(nd, "_state", {})
+    with caplog.at_level(logging.WARNING, logger="botgraph.near_duplicates"):
+        assert nd._compiled() is None
+    assert "numba kernels unavailable (LLVM is broken)" in caplog.text
+    assert near_duplicate_keys(["one two three four", "one two three four"]).tolist() == [0, 0]
+
+
+# --------------------------------------------------------------------------- real text
+
+
+def test_real_tweets_get_the_numpy_keys(
+    kernels: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = PEERS / "ira_538" / "ira_tweets_2016-10-05_to_08.csv.gz"
+    if not path.exists():
+        pytest.skip("shared/peers/ira_538 is absent")
+    with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
+        tweets: list[str | None] = [
+            row["content"] for row in itertools.islice(csv.DictReader(handle), 12_000)
+        ]
+    for linkage in ("star", "single"):
+        compiled = near_duplicate_keys(tweets, threshold=0.4, linkage=linkage)
+        reference = numpy_keys(monkeypatch, tweets, threshold=0.4, linkage=linkage)
+        assert np.array_equal(compiled, reference)
+        assert (np.bincount(compiled[compiled >= 0]) > 1).sum() > 50  # real near-duplicates

@@ -1,0 +1,689 @@
+"""The columnar path of botgraph.ingest gives exactly the Records of the row-wise path.
+
+Every test runs the same input twice through :func:`botgraph.ingest.ingest`: once as
+is (columnar path for Arrow, Parquet, pandas, polars and CSV input) and once with the
+columnar builder replaced by the row-wise one and CSV files read by the csv module
+(Parquet files also through ``pq.read_table``), then compares every array (values,
+dtype, element types, order), the rejected rows, and any error raised. Random tables
+come from Hypothesis; the synthetic benchmark files are used when present.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import gzip
+import importlib
+import json
+import logging
+import math
+import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from botgraph.errors import SchemaError
+from botgraph.ingest import Records, ingest
+
+pa = pytest.importorskip("pyarrow")
+pq = pytest.importorskip("pyarrow.parquet")
+
+MODULE = importlib.import_module("botgraph.ingest")
+DATA = Path(__file__).resolve().parents[1] / "benchmarks" / ".data"
+E0 = int(datetime(2024, 5, 1, 10, tzinfo=UTC).timestamp())
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _run(records: Any, options: dict[str, Any]) -> Records | Exception:
+    try:
+        return ingest(records, **options)
+    except Exception as exc:  # compared with the row-wise outcome below
+        return exc
+
+
+def _rowwise(records: Any, options: dict[str, Any]) -> Records | Exception:
+    """The reference: the same call through the row-wise builder and the csv module."""
+    with (
+        mock.patch.object(MODULE, "_build_columnar", MODULE._build),
+        mock.patch.object(MODULE, "_read_csv_arrow", return_value=None),
+    ):
+        return _run(records, options)
+
+
+class _Messages(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextlib.contextmanager
+def _debug_messages() -> Iterator[list[str]]:
+    logger = logging.getLogger("botgraph")
+    handler, level = _Messages(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield handler.messages
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+def _kinds(values: list[Any]) -> list[Any]:
+    return [tuple(map(type, v)) if isinstance(v, tuple) else type(v) for v in values]
+
+
+def _same_array(fast: np.ndarray, slow: np.ndarray, name: str) -> None:
+    assert fast.dtype == slow.dtype, name
+    assert fast.shape == slow.shape, name
+    assert not fast.flags.writeable, name
+    if fast.dtype == object:
+        assert fast.tolist() == slow.tolist(), name
+        assert _kinds(fast.tolist()) == _kinds(slow.tolist()), name
+    elif fast.dtype.kind == "f":
+        nan = np.isnan(slow)
+        assert np.array_equal(np.isnan(fast), nan), name
+        # Bit for bit: -0.0 and 0.0 differ here.
+        assert np.array_equal(fast.view(np.uint64)[~nan], slow.view(np.uint64)[~nan]), name
+    else:
+        assert np.array_equal(fast, slow), name
+
+
+def _assert_same(fast: Records | Exception, slow: Records | Exception) -> None:
+    if isinstance(slow, Exception):
+        assert isinstance(fast, Exception), f"columnar path did not raise {slow!r}"
+        assert type(fast) is type(slow)
+        assert str(fast) == str(slow)
+        if isinstance(slow, SchemaError):
+            assert isinstance(fast, SchemaError)
+            assert (fast.row, fast.column) == (slow.row, slow.column)
+            assert type(fast.value) is type(slow.value)
+            assert repr(fast.value) == repr(slow.value)
+        return
+    assert not isinstance(fast, Exception), f"columnar path raised {fast!r}"
+    for name in ("account_id", "timestamp", "record_id", "row", "accounts", "account_code"):
+        _same_array(getattr(fast, name), getattr(slow, name), name)
+    assert list(fast.fields) == list(slow.fields)
+    for name, values in slow.fields.items():
+        _same_array(fast.fields[name], values, name)
+    assert fast.rejected == slow.rejected
+    assert fast.n_input == slow.n_input
+
+
+def _check(records: Any, **options: Any) -> Records | Exception:
+    """Assert both paths agree and that the columnar one ran; return its outcome."""
+    with _debug_messages() as messages:
+        fast = _run(records, options)
+    assert not any("row-wise path" in m for m in messages)
+    # Only an error raised before the records are checked (or a naive time) skips the log.
+    assert isinstance(fast, Exception) or any("columnar path" in m for m in messages)
+    _assert_same(fast, _rowwise(records, options))
+    return fast
+
+
+# --------------------------------------------------------------------------- random tables
+
+WHITE = ["", " ", "\t", "\n", "\x1c", "\x85", "\xa0", "\u2028", "\u3000"]
+NOT_WHITE = ["\u200b", "\ufeff", "\x00"]  # look blank, but str.strip() keeps them
+WORDS = ["alice", "Bob", "Ünï", "42", "compte_é", "🤖", "x,y", "#tag", "@you", "1.5"]
+
+
+@st.composite
+def _padded(draw: st.DrawFn, core: st.SearchStrategy[str]) -> str:
+    left = draw(st.sampled_from(WHITE + NOT_WHITE[:1]))
+    right = draw(st.sampled_from(WHITE))
+    return left + draw(core) + right if draw(st.booleans()) else draw(core)
+
+
+SHORT_TEXT = st.one_of(
+    st.sampled_from(WORDS + WHITE + NOT_WHITE),
+    st.text(st.characters(codec="utf-8"), max_size=6),
+)
+ID_TEXT = st.one_of(st.sampled_from(WORDS), _padded(st.sampled_from(WORDS + NOT_WHITE)))
+
+
+@st.composite
+def _iso(draw: st.DrawFn) -> str:
+    """ISO-8601-like strings: mostly valid with an offset, some naive, odd or invalid."""
+    year = draw(st.one_of(st.integers(1969, 2040), st.sampled_from([1, 1900, 2000, 2400, 9999])))
+    month = draw(st.one_of(st.integers(1, 12), st.sampled_from([0, 13])))
+    day = draw(st.one_of(st.integers(1, 28), st.sampled_from([0, 29, 30, 31, 32])))
+    hour = draw(st.one_of(st.integers(0, 23), st.just(24)))
+    minute, second = draw(st.integers(0, 60)), draw(st.integers(0, 60))
+    sep = draw(st.sampled_from(["T", "T", " ", "t", "x"]))
+    frac = draw(
+        st.sampled_from(["", "", ".", ".5", ".25", ".123", ".12345", ".123456", ".1234567"])
+    )
+    zone = draw(
+        st.sampled_from(
+            [
+                *["Z", "Z", "+00:00", "-00:00", "+02:00", "-04:30", "+05:45", "+23:59", "-23:59"],
+                *["z", "+24:00", "+02:60", "+0200", "+02", " UTC", ""],
+            ]
+        )
+    )
+    text = f"{year:04d}-{month:02d}-{day:02d}{sep}{hour:02d}:{minute:02d}:{second:02d}{frac}{zone}"
+    return draw(st.sampled_from(["", "", "", " "])) + text
+
+
+EPOCH_TEXT = st.one_of(
+    st.integers(-(10**15), 10**15).map(str),
+    st.integers(E0, E0 + 10**6).map(str),
+    st.integers(E0 * 1000, E0 * 1000 + 10**9).map(str),
+    st.sampled_from(["-0", "+5", " 1714557600 ", "1714557600.5", "1e9", "1e999", "١٧١٤٥٥٧٦٠٠"]),
+    st.sampled_from(["Wed May 01 10:00:00 +0000 2024", "2024-05-01", "soon", "", " "]),
+)
+
+
+@st.composite
+def _iso_good(draw: st.DrawFn, naive: bool = False) -> str:
+    """Valid ISO 8601 with an offset (or, with *naive*, without): the columnar path's forms."""
+    moment = draw(st.datetimes(datetime(1900, 1, 1), datetime(2200, 12, 31)))
+    text = moment.isoformat(sep=draw(st.sampled_from(["T", " "])), timespec="seconds")
+    digits = draw(st.integers(0, 6))
+    if digits:
+        text += "." + f"{moment.microsecond:06d}"[:digits]
+    if naive:
+        return text
+    minutes = draw(st.one_of(st.just(0), st.integers(-(23 * 60 + 59), 23 * 60 + 59)))
+    if minutes == 0 and draw(st.booleans()):
+        return text + "Z"
+    sign = "-" if minutes < 0 else "+"
+    return text + f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+FLOATS = st.one_of(
+    st.integers(-(10**6), 10**6).map(float),
+    st.floats(-1e6, 1e6, allow_nan=False),
+    st.sampled_from([-0.0, 1e20, 0.1, 2.0**62]),
+)
+TAGS = st.sampled_from(["#a", "＃a", "@b", "@＠b", " c ", "u,", "a", "#", "", " "])
+#: kind -> (valid values, values that make a record invalid or are unusual)
+KINDS: dict[str, tuple[st.SearchStrategy[Any], st.SearchStrategy[Any]]] = {
+    "id_text": (ID_TEXT, st.sampled_from(WHITE)),
+    "id_int": (st.integers(-(2**31), 2**31 - 1), st.nothing()),
+    "id_float": (FLOATS, st.sampled_from([math.nan, math.inf, -math.inf, 2.0**63, 1e300])),
+    "bool": (st.booleans(), st.nothing()),
+    "text": (st.one_of(SHORT_TEXT, _padded(SHORT_TEXT)), st.sampled_from(WHITE)),
+    "epoch_s": (st.integers(E0 - 10**8, E0 + 10**8), st.nothing()),
+    "epoch_ms": (st.integers((E0 - 10**8) * 1000, (E0 + 10**8) * 1000), st.nothing()),
+    "epoch_float": (st.floats(1e9, 2e12), st.sampled_from([math.inf, math.nan])),
+    "huge_int": (st.sampled_from([2**60, -(2**60), E0]), st.nothing()),
+    "iso": (_iso_good(), st.one_of(_iso(), EPOCH_TEXT)),
+    "iso_naive": (_iso_good(naive=True), _iso()),
+    "iso_epoch": (st.integers(E0, E0 + 10**6).map(str), EPOCH_TEXT),
+    "datetime": (
+        st.datetimes(datetime(1990, 1, 1), datetime(2050, 1, 1), timezones=st.just(UTC)),
+        st.nothing(),
+    ),
+    "list": (st.lists(st.one_of(ID_TEXT, TAGS), max_size=5), st.lists(st.none(), max_size=2)),
+    "list_text": (
+        st.one_of(
+            SHORT_TEXT,
+            st.sampled_from(["#a, #b #a", "['x', 'y']", '["x"]', "a b,c", "[]", "[", "@me"]),
+            st.sampled_from(["https://x.org/a,b https://y.org", "https://t.co/c,"]),
+        ),
+        st.sampled_from(["[1.5]", "[{}]"]),
+    ),
+    "null": (st.none(), st.nothing()),
+}
+
+
+def _column(kind: str, n: int, dirty: bool) -> st.SearchStrategy[list[Any]]:
+    """*n* values of one kind; a dirty column also has missing and invalid ones."""
+    good, bad = KINDS[kind]
+    element = st.one_of(good, good, good, st.none(), bad) if dirty else good
+    return st.lists(element, min_size=n, max_size=n)
+
+
+ARROW_TYPES: dict[str, list[Any]] = {
+    "id_text": [pa.string(), pa.large_string(), "dictionary"],
+    "id_int": [pa.int64(), pa.int32()],
+    "id_float": [pa.float64()],
+    "bool": [pa.bool_()],
+    "text": [pa.string(), pa.large_string()],
+    "epoch_s": [pa.int64(), pa.uint32()],
+    "epoch_ms": [pa.int64()],
+    "epoch_float": [pa.float64(), pa.float32()],
+    "huge_int": [pa.int64()],
+    "iso": [pa.string(), pa.large_string(), "dictionary"],
+    "iso_naive": [pa.string()],
+    "iso_epoch": [pa.string()],
+    "datetime": [pa.timestamp("ms", tz="UTC"), pa.timestamp("s")],
+    "list": [pa.list_(pa.string()), pa.large_list(pa.large_string())],
+    "list_text": [pa.string()],
+    "null": [pa.null()],
+}
+ROLES: dict[str, list[str]] = {
+    "account_id": ["id_text", "id_text", "id_text", "id_int", "id_float", "bool"],
+    "timestamp": [
+        *["epoch_s", "epoch_ms", "iso", "iso", "iso", "iso_epoch", "epoch_float"],
+        *["huge_int", "datetime"],
+    ],
+    "text": ["text", "text", "id_int", "id_float", "null"],
+    "target_id": ["id_text", "id_int", "id_float"],
+    "record_id": ["id_text", "id_int", "null"],
+    "platform": ["id_text"],
+    "urls": ["list", "list", "list_text", "null"],
+    "hashtags": ["list", "list_text"],
+    "mentions": ["list"],
+    "url": ["id_text", "list_text"],
+    "account_created_at": ["iso", "epoch_ms", "iso_naive"],
+    "extra": ["id_int", "id_float", "text", "bool", "list", "null"],
+}
+OPTIONAL = [name for name in ROLES if name not in ("account_id", "timestamp", "text")]
+
+
+@st.composite
+def _tables(draw: st.DrawFn, naive: bool, max_rows: int = 30) -> Any:
+    """A pyarrow Table with the required columns and a random choice of the others."""
+    n = draw(st.integers(1, max_rows))
+    names = ["account_id", "timestamp", "text"]
+    names += draw(st.lists(st.sampled_from(OPTIONAL), unique=True, max_size=5))
+    if draw(st.booleans()):
+        names.remove("text")
+    arrays = {}
+    for name in draw(st.permutations(names)):
+        kinds = ROLES[name] + (["iso_naive"] if naive and name == "timestamp" else [])
+        kind = draw(st.sampled_from(kinds))
+        if not naive and kind == "iso_naive":
+            kind = "iso"
+        values = draw(_column(kind, n, dirty=draw(st.integers(0, 2)) == 0))
+        arrow_type = draw(st.sampled_from(ARROW_TYPES[kind]))
+        if kind == "datetime" and arrow_type.tz is None:
+            values = [None if v is None else v.replace(tzinfo=None) for v in values]
+        if arrow_type == "dictionary":
+            arrays[name] = pa.array(values, type=pa.string()).dictionary_encode()
+        else:
+            arrays[name] = pa.array(values, type=arrow_type)
+    return pa.table(arrays)
+
+
+@st.composite
+def _cases(draw: st.DrawFn) -> tuple[Any, dict[str, Any]]:
+    """A table and ingest options; sometimes a column arrives under the caller's own name."""
+    zone = draw(st.sampled_from([None, None, "UTC", "Europe/Paris", "America/St_Johns"]))
+    # Naive times without a zone raise at once: draw them now and then only.
+    table = draw(_tables(naive=zone is not None or draw(st.integers(0, 9)) == 0))
+    options: dict[str, Any] = {
+        "on_invalid": draw(st.sampled_from(["raise", "drop", "drop"])),
+        "timezone": zone,
+    }
+    if draw(st.booleans()):
+        name = draw(st.sampled_from(table.column_names))
+        options["columns"] = {f"my_{name}": name}
+        table = table.rename_columns([f"my_{c}" if c == name else c for c in table.column_names])
+    return table, options
+
+
+# --------------------------------------------------------------------------- properties
+
+SETTINGS = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+@SETTINGS
+@given(data=st.data())
+def test_arrow_same_as_rowwise(data: st.DataObject) -> None:
+    table, options = data.draw(_cases())
+    _check(table, **options)
+
+
+@SETTINGS
+@given(data=st.data())
+def test_parquet_and_record_batch_same_as_rowwise(data: st.DataObject) -> None:
+    table, options = data.draw(_cases())
+    _check(table.to_batches()[0] if table.num_rows else table, **options)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "records.parquet"
+        pq.write_table(table, path, row_group_size=7)  # several chunks per column
+        _assert_same(_check(path, **options), _rowwise(pq.read_table(path), options))
+
+
+@SETTINGS
+@given(data=st.data())
+def test_pandas_same_as_rowwise(data: st.DataObject) -> None:
+    pd = pytest.importorskip("pandas")
+    table, options = data.draw(_cases())
+    _check(table.to_pandas(), **options)  # NaN-filled ints, numpy lists, categories ...
+    plain = pd.DataFrame({name: table.column(name).to_pylist() for name in table.column_names})
+    _check(plain, **options)  # object columns of Python values
+
+
+@SETTINGS
+@given(data=st.data())
+def test_polars_same_as_rowwise(data: st.DataObject) -> None:
+    pl = pytest.importorskip("polars")
+    table, options = data.draw(_cases())
+    _check(pl.from_arrow(table), **options)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+@SETTINGS
+@given(data=st.data())
+def test_csv_same_as_rowwise(data: st.DataObject) -> None:
+    table, options = data.draw(_cases())
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "records.csv"
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(table.column_names)
+            for row in table.to_pylist():
+                writer.writerow([_cell(v) for v in row.values()])
+        _check(path, **options)
+
+
+# --------------------------------------------------------------------------- targeted cases
+
+
+def _frame(**columns: list[Any]) -> Any:
+    return pa.table({name: pa.array(values) for name, values in columns.items()})
+
+
+def test_paths_are_logged() -> None:
+    rows = [{"account_id": "a", "timestamp": E0, "text": "x"}]
+    with _debug_messages() as messages:
+        ingest(rows)
+        ingest(pa.Table.from_pylist(rows))
+    assert messages == [
+        "ingest: row-wise path for 1 records",
+        "ingest: columnar path for 1 records; row-wise columns: none",
+    ]
+
+
+def test_unhandled_column_type_goes_rowwise() -> None:
+    table = _frame(account_id=[True, False], timestamp=[E0, E0], text=["x", "y"], d=[{"k": 1}] * 2)
+    with _debug_messages() as messages:
+        recs = _check(table, on_invalid="drop")
+    assert "ingest: columnar path for 2 records; row-wise columns: ['account_id', 'd']" in messages
+    assert isinstance(recs, Records)
+    assert [r.reason for r in recs.rejected] == ["a boolean is not an identifier"] * 2
+
+
+def test_invalid_values_reported_identically() -> None:
+    table = _frame(
+        account_id=[1.5, math.inf, None, 7.0, 2.0**70],
+        timestamp=["2024-05-01T10:00:00Z", "2024-02-30T10:00:00Z", "1e999", None, "1714557600"],
+        text=[" ", "ok", "ok", "ok", "ok"],
+    )
+    recs = _check(table, on_invalid="drop")
+    assert isinstance(recs, Records)
+    assert [(r.row, r.column) for r in recs.rejected] == [
+        (0, "text"),
+        (1, "account_id"),
+        (2, "account_id"),
+        (3, "timestamp"),
+    ]
+    error = _check(table)
+    assert isinstance(error, SchemaError)
+    assert error.row == 0
+    assert "Row 0, column 'text': the record has no content" in str(error)
+
+
+ISO_EDGES = [
+    *["2024-02-29T10:00:00Z", "2023-02-29T10:00:00Z", "1900-02-29T00:00:00Z"],
+    *["2000-02-29T00:00:00Z", "2024-04-31T00:00:00Z", "2024-12-31T23:59:59Z"],
+    *["2024-00-10T00:00:00Z", "2024-13-10T00:00:00Z", "2024-01-00T00:00:00Z"],
+    *["0000-01-01T00:00:00Z", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999999Z"],
+    *["2024-05-01T24:00:00Z", "2024-05-01T10:60:00Z", "2024-05-01T10:00:60Z"],
+    *["2024-05-01T10:00:00+24:00", "2024-05-01T10:00:00+02:60", "2024-05-01T10:00:00-00:00"],
+    *["2024-05-01T10:00:00+23:59", "2024-05-01T10:00:00.Z", "2024-05-01T10:00:00.1234567Z"],
+    *["2024-05-01T10:00:00.1Z", "2024-05-01 10:00:00.000001-09:30", "2024-05-01t10:00:00z"],
+    *["2024-05-01T10:00:00+0200", "2024-05-01T10:00:00+02", "2024-05-01T10:00:00 UTC"],
+    *["2024-5-01T10:00:00Z", "2024-05-01T10:00Z", "2024-05-01T10:00:00ZZ", "+2024-05-01T10:00Z"],
+    *["2024-05-01T10:00:00\u200bZ", "2024-05-01T10:00:00Z ", "١٩٧٠-01-01T00:00:00Z"],
+]
+
+
+@pytest.mark.parametrize("zone", [None, "Europe/Paris"])
+def test_iso_edge_cases(zone: str | None) -> None:
+    table = _frame(
+        account_id=["a"] * len(ISO_EDGES), timestamp=ISO_EDGES, text=["x"] * len(ISO_EDGES)
+    )
+    recs = _check(table, on_invalid="drop", timezone=zone)
+    assert isinstance(recs, Records)
+    assert 0 < len(recs.rejected) < len(ISO_EDGES)
+
+
+def test_naive_time_raises_at_first_naive_row_in_both_paths() -> None:
+    times = ["2024-05-01T10:00:00Z", "bad", "2024-05-01 11:00:00", "2024-05-01"]
+    table = _frame(account_id=[None, "a", "b", "c"], timestamp=times, text=["x"] * 4)
+    error = _check(table, on_invalid="drop")
+    assert isinstance(error, SchemaError)
+    assert (error.row, error.column) == (2, "timestamp")
+    recs = _check(table, on_invalid="drop", timezone="Europe/Paris")
+    assert isinstance(recs, Records)
+    assert recs.row.tolist() == [2, 3]
+
+
+def test_naive_times_across_daylight_saving_changes() -> None:
+    start = datetime(2024, 3, 31, 0, 0)
+    wall = [start + timedelta(minutes=17 * k) for k in range(400)]
+    wall += [datetime(2024, 10, 27, 2, 30), datetime(2024, 3, 31, 2, 30)]  # repeated, skipped
+    texts = [w.isoformat(sep=" ") for w in wall]
+    table = _frame(account_id=["a"] * len(texts), timestamp=texts, text=["x"] * len(texts))
+    for zone in ("Europe/Paris", "America/New_York", "Asia/Kolkata"):
+        recs = _check(table, timezone=zone)
+        assert isinstance(recs, Records)
+        assert len(recs) == len(texts)
+
+
+def test_iso_strings_match_fromisoformat() -> None:
+    rng = np.random.default_rng(7)
+    n = 20_000
+    seconds = rng.integers(-(2**31), 2**33, size=n)
+    minutes = rng.integers(-23 * 60 - 59, 23 * 60 + 60, size=n)
+    digits = rng.integers(0, 7, size=n)
+    texts = []
+    for s, m, d in zip(seconds.tolist(), minutes.tolist(), digits.tolist(), strict=True):
+        moment = datetime.fromtimestamp(s, timezone(timedelta(minutes=m)))
+        text = moment.isoformat(sep="T" if d % 2 else " ", timespec="seconds")
+        if d:
+            text = text[:19] + "." + str(rng.integers(0, 10**d)).zfill(d) + text[19:]
+        texts.append(text.replace("+00:00", "Z") if m == 0 else text)
+    seconds_, micros, canonical, aware = MODULE._iso_fields(pa.array(texts, pa.large_string()))
+    assert canonical.all() and aware.all()
+    expected = [datetime.fromisoformat(t).timestamp() for t in texts]
+    assert ((seconds_ * 1_000_000 + micros) / 1e6).tolist() == expected
+
+
+def test_whitespace_is_what_str_strip_removes() -> None:
+    spaces = {c for c in map(chr, range(0x110000)) if c.isspace()}
+    assert set(MODULE._WHITESPACE) == spaces
+
+
+def test_url_merged_into_urls_and_invalid_url_is_a_schema_error() -> None:
+    table = _frame(
+        account_id=["a", "b", "c", "d"],
+        timestamp=[E0] * 4,
+        url=["https://x.org/1", "[1.5]", None, "https://x.org/1"],
+        urls=[["https://x.org/2", "https://x.org/1"], ["u"], None, None],
+    )
+    recs = _check(table, on_invalid="drop")
+    assert isinstance(recs, Records)
+    assert recs.fields["urls"].tolist() == [
+        ("https://x.org/1", "https://x.org/2"),
+        ("https://x.org/1",),
+    ]
+    assert [(r.row, r.column) for r in recs.rejected] == [(1, "url"), (2, "url")]
+    error = _check(table)
+    assert isinstance(error, SchemaError)
+    assert "Row 1, column 'url': expected strings in the list" in str(error)
+
+
+def test_lists_with_duplicates_prefixes_and_missing_items() -> None:
+    long = [f"#t{k % 7}" for k in (3, 1, 3, 4, 1, 5, 6, 0, 2, 3, 9, 8, 7)]  # > 8 items
+    tags = [["#a", "a", None, " ", "＃b", "b "], None, [], ["#"], ["x", "y", "x", "z", "y"], long]
+    table = _frame(account_id=list("abcdef"), timestamp=[E0] * 6, hashtags=tags, text=["t"] * 6)
+    recs = _check(table)
+    assert isinstance(recs, Records)
+    assert recs.fields["hashtags"].tolist() == [
+        ("a", "b"),
+        (),
+        (),
+        (),
+        ("x", "y", "z"),
+        ("t3", "t1", "t4", "t5", "t6", "t0", "t2"),
+    ]
+
+
+def test_url_lists_lose_trailing_commas() -> None:
+    urls = [["https://x.org/a,", " https://x.org/a", "https://x.org/b,,"], ["u,", "u"]]
+    table = _frame(account_id=["a", "b"], timestamp=[E0, E0], urls=urls)
+    recs = _check(table)
+    assert isinstance(recs, Records)
+    assert recs.fields["urls"].tolist() == [("https://x.org/a", "https://x.org/b"), ("u",)]
+
+
+def test_unknown_columns_kept_as_given() -> None:
+    table = _frame(
+        account_id=list("abcd"),
+        timestamp=[E0] * 4,
+        likes=[1, None, 3, 2**62],
+        score=[0.5, math.nan, None, -0.0],
+        flag=[True, None, False, True],
+        note=["x", " \u3000", None, ""],
+    )
+    recs = _check(table, on_invalid="drop")
+    assert isinstance(recs, Records)
+    assert [r.row for r in recs.rejected] == [1]
+    assert recs.fields["score"].tolist() == [0.5, None, -0.0]
+    assert recs.fields["note"].tolist() == ["x", None, ""]
+
+
+def _write_lines(path: Path, lines: list[str], ending: str, gzipped: bool = False) -> None:
+    data = ending.join(lines).encode("utf-8")
+    path.write_bytes(gzip.compress(data) if gzipped else data)
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n"])
+@pytest.mark.parametrize("gzipped", [False, True])
+def test_plain_csv_read_with_pyarrow(tmp_path: Path, ending: str, gzipped: bool) -> None:
+    lines = [
+        "\ufeffaccount_id,timestamp,text,hashtags,extra",
+        f"a,{E0},Bonjour,#x #y,",
+        "",
+        f" b ,{E0 * 1000},\ufeffdéputé 🤖,,7",
+        f",{E0},x,#z,",
+        "c,2024-05-01T10:00:00+02:00,, ,",
+        "",
+    ]
+    path = tmp_path / ("r.csv.gz" if gzipped else "r.csv")
+    _write_lines(path, lines, ending, gzipped)
+    with _debug_messages() as messages:
+        recs = _check(path, on_invalid="drop")
+    assert f"ingest: read {path.name} with pyarrow.csv" in messages
+    assert isinstance(recs, Records)
+    assert recs.account_id.tolist() == ["a", "b"]
+    assert [(r.row, r.column) for r in recs.rejected] == [(2, "account_id"), (3, "text")]
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["account_id,timestamp,text", f'a,{E0},"Bonjour, toi"'],  # quotes: the csv module
+        ["account_id,timestamp,text", f'a,{E0},"Bonjour"', f'b,{E0},"a""b"', f'c,{E0},a"b'],
+        ["account_id,timestamp,text", f"a,{E0},x\ry"],  # a lone carriage return
+        ["account_id,timestamp,text", f"a,{E0},x,extra"],  # a line too long
+        ["account_id,timestamp,text,text", f"a,{E0},x,y"],  # a repeated column
+        ["", "account_id,timestamp,text", f"a,{E0},x"],  # a blank first line
+        ["account_id,timestamp,text", f"a,{E0},x\x00"],  # NUL
+        ["account_id,timestamp,text", "a,1714557600,caf\udce9"],  # not UTF-8
+    ],
+)
+def test_other_csv_files_read_as_before(tmp_path: Path, lines: list[str]) -> None:
+    path = tmp_path / "r.csv"
+    path.write_bytes("\n".join(lines).encode("utf-8", errors="surrogateescape"))
+    with _debug_messages() as messages:
+        _check(path)
+    assert not any("pyarrow.csv" in m for m in messages)
+
+
+def test_pandas_without_pyarrow_uses_rowwise_path() -> None:
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame({"account_id": ["a", " b"], "timestamp": [E0, E0], "text": ["x", "y"]})
+    with (
+        mock.patch.object(MODULE, "_has_pyarrow", return_value=False),
+        _debug_messages() as messages,
+    ):
+        recs = ingest(df)
+    assert messages == ["ingest: row-wise path for 2 records"]
+    _assert_same(_check(df), recs)
+
+
+def test_many_rows_with_bad_ones() -> None:
+    rng = np.random.default_rng(3)
+    n = 30_000
+    accounts = np.array([f"u{k}" for k in range(500)] + ["", " ", " u1 "], dtype=object)
+    stamps = [
+        datetime.fromtimestamp(int(s), timezone(timedelta(hours=int(h)))).isoformat()
+        for s, h in zip(rng.integers(E0, E0 + 10**6, n), rng.integers(-12, 13, n), strict=True)
+    ]
+    for k in rng.choice(n, 50, replace=False).tolist():
+        stamps[k] = rng.choice(["", "never", "1714557600", "2024-02-30T00:00:00Z", "12.5"])
+    tags = [None if k % 3 else [f"#t{k % 17}", f"t{k % 5}", f"#t{k % 17}"] for k in range(n)]
+    table = _frame(
+        account_id=accounts[rng.integers(0, accounts.shape[0], n)].tolist(),
+        timestamp=stamps,
+        text=[["Bonjour", "", "deepfake 🤖", None][k % 4] for k in range(n)],
+        hashtags=tags,
+    )
+    recs = _check(table, on_invalid="drop")
+    assert isinstance(recs, Records)
+    assert 0 < len(recs.rejected) < n
+
+
+# --------------------------------------------------------------------------- synthetic data
+
+
+def _synthetic(n: int) -> Path:
+    path = DATA / f"synthetic-v1-n{n}-s0.parquet"
+    if not path.exists():
+        pytest.skip(f"{path.name} is absent (git-ignored; see benchmarks/README.md)")
+    return path
+
+
+def test_synthetic_100k_same_as_rowwise() -> None:
+    _check(_synthetic(100_000))
+
+
+@pytest.mark.parametrize("n", [1_000_000, 10_000_000])
+def test_synthetic_slices_same_as_rowwise(n: int) -> None:
+    # The row-wise path takes minutes on the whole file: compare on two slices.
+    handle = pq.ParquetFile(_synthetic(n))
+    batch = next(handle.iter_batches(batch_size=20_000))
+    last = handle.read_row_group(handle.num_row_groups - 1).slice(0, 20_000)
+    for part in (pa.Table.from_batches([batch]), last):
+        _check(part)
+
+
+def test_synthetic_1m_matches_generator_counts() -> None:
+    path = _synthetic(1_000_000)
+    summary = json.loads(path.with_suffix(".json").read_text())
+    recs = ingest(path)
+    assert len(recs) == summary["n_records"]
+    assert recs.accounts.shape[0] == summary["active_accounts"]
+    assert sum(map(bool, recs.fields["urls"])) == summary["records_with_urls"]
+    assert sum(map(bool, recs.fields["hashtags"])) == summary["records_with_hashtags"]
+    assert len(set(recs.fields["text"].tolist())) == summary["distinct_texts"]

@@ -195,3 +195,23 @@ def test_project_bipartite_min_pairs_drops_single_coactions() -> None:
         botgraph.projection.project_bipartite(
             bip, window=60, record_ids=recs.record_id, min_pairs=0
         )
+
+
+def test_a_key_of_100k_comments_in_one_minute_is_capped_not_enumerated() -> None:
+    # 10^5 accounts post the same phrase within one minute: 5 * 10^9 co-action pairs
+    # if enumerated. detect must skip the key (it carries no evidence), say so, and
+    # still find the trio that repeats its own message day after day.
+    rows: list[dict[str, Any]] = [
+        {"account_id": f"crowd{i}", "timestamp": 1_000.0 + (i % 6_000) / 100, "text": "thank you"}
+        for i in range(100_000)
+    ]
+    rows += [
+        {"account_id": a, "timestamp": DAY * d + i, "text": "vote them out now"}
+        for d in range(1, 6)
+        for i, a in enumerate(("x", "y", "z"))
+    ]
+    result = botgraph.detect(rows, layers=["text"], window=60)
+    (graph,) = result.graphs
+    assert graph.capped_keys == (botgraph.normalize.text_fingerprint("thank you"),)
+    assert int(graph.pairs.sum()) < 100
+    assert result.flagged == ("x", "y", "z")

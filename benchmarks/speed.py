@@ -880,8 +880,11 @@ def _cnt_table(sizes: Sequence[Mapping[str, Any]], window: float) -> list[str]:
         "from disk (Parquet for botgraph, CNT's CSV for CNT). CNT's loader is its own "
         "`preprocess_data`, fed as its `preprocess` command feeds it except that an empty "
         '`urls` field gives no URL (CNT 1.5.2 makes it the URL "", which would link every '
-        "pair of link-less messages). Equal edge counts show that both computed the same "
-        "network.",
+        "pair of link-less messages). The edge counts differ by design: botgraph's are the "
+        "pairs `detect` tests (co-acted at least twice, `min_coactions=2`, keys the null "
+        "model fully expects skipped), CNT's every pair with weight >= 1. With every key and "
+        "`min_pairs=1`, botgraph's projection gives CNT's edge set exactly "
+        "(`tests/test_projection.py`, on real retweets).",
         "",
     ]
 

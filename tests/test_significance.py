@@ -215,3 +215,38 @@ def test_a_key_of_100k_comments_in_one_minute_is_capped_not_enumerated() -> None
     assert graph.capped_keys == (botgraph.normalize.text_fingerprint("thank you"),)
     assert int(graph.pairs.sum()) < 100
     assert result.flagged == ("x", "y", "z")
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_key_lifetimes_sorted_and_unsorted_events_agree(seed: int) -> None:
+    import dataclasses
+
+    from botgraph.significance import key_lifetimes
+
+    gen = np.random.default_rng(seed)
+    rows = [
+        {
+            "account_id": f"a{gen.integers(20)}",
+            "timestamp": float(gen.integers(0, 5 * DAY)),
+            "text": f"phrase {gen.integers(6)} said here",
+        }
+        for _ in range(300)
+    ]
+    bip = botgraph.traces(botgraph.ingest(rows), "text")
+    shuffled_order = gen.permutation(bip.n_events)
+    shuffled = dataclasses.replace(
+        bip,
+        event_key=bip.event_key[shuffled_order],
+        event_time=bip.event_time[shuffled_order],
+        event_account=bip.event_account[shuffled_order],
+        event_record=bip.event_record[shuffled_order],
+    )
+    for window in (60.0, 3600.0):
+        fast = key_lifetimes(bip, window=window, period=6 * DAY)
+        slow = key_lifetimes(shuffled, window=window, period=6 * DAY)
+        assert np.array_equal(fast, slow)
+        spans = [
+            bip.event_time[bip.event_key == k].max() - bip.event_time[bip.event_key == k].min()
+            for k in range(bip.keys.shape[0])
+        ]
+        assert np.allclose(fast, np.clip(np.array(spans) + 2 * window, 2 * window, 6 * DAY))

@@ -130,8 +130,18 @@ def key_lifetimes(
         return np.full(n_keys, max(period, _reach(window)))
     first = np.full(n_keys, np.inf)
     last = np.full(n_keys, -np.inf)
-    np.minimum.at(first, bipartite.event_key, bipartite.event_time)
-    np.maximum.at(last, bipartite.event_key, bipartite.event_time)
+    key, time = bipartite.event_key, bipartite.event_time
+    new_key = key[1:] != key[:-1]
+    if bool(np.all(key[1:] >= key[:-1])) and bool(np.all((time[1:] >= time[:-1]) | new_key)):
+        # Events sorted by key, then time (as traces builds them): the first and last
+        # event of each run of one key hold its first and last use.
+        starts = np.flatnonzero(np.r_[True, new_key])
+        ends = np.r_[starts[1:], key.shape[0]] - 1
+        first[key[starts]] = time[starts]
+        last[key[ends]] = time[ends]
+    else:
+        np.minimum.at(first, key, time)
+        np.maximum.at(last, key, time)
     span = np.where(np.isfinite(first), last - first, 0.0)
     lifetime: NDArray[np.float64] = np.clip(
         span + _reach(window), _reach(window), max(period, _reach(window))

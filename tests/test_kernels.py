@@ -453,14 +453,21 @@ def test_bucket_limit(numba_engine: str, monkeypatch: pytest.MonkeyPatch) -> Non
         project_edges(*events, window=5, n_accounts=3, key_specificity=np.ones(1))
 
 
+@pytest.mark.parametrize("heavy", [False, True])
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
-def test_expected_coactions_equals_scipy_path(seed: int) -> None:
+def test_expected_coactions_equals_scipy_path(seed: int, heavy: bool) -> None:
     from botgraph._kernels import expected_coactions
     from botgraph.significance import _expected_scipy
 
     gen = np.random.default_rng(seed)
     n_accounts, n_keys = 40, 25
     dense = gen.poisson(0.4, size=(n_accounts, n_keys)) * (gen.random((n_accounts, n_keys)) < 0.5)
+    if heavy:  # account 0 uses every key, account 1 one or two: the binary-search path
+        n_keys = 400
+        dense = gen.poisson(0.02, size=(n_accounts, n_keys))
+        dense[0] = 1 + gen.poisson(1.0, size=n_keys)
+        dense[1] = 0
+        dense[1, gen.choice(n_keys, size=2, replace=False)] = 1
     incidence = sp.csr_array(dense.astype(np.float64))
     incidence.sort_indices()
     rate = gen.random(n_keys) * gen.choice([0.01, 1.0, 10.0], size=n_keys)
@@ -480,3 +487,5 @@ def test_expected_coactions_equals_scipy_path(seed: int) -> None:
     brute = np.minimum(dense[a] * dense[b] * rate, np.minimum(dense[a], dense[b])).sum(axis=1)
     assert np.allclose(fast, brute)
     assert (fast > 0).any()
+    if heavy:
+        assert fast[0] > 0  # the pair (0, 1) shares the light account's keys

@@ -567,7 +567,32 @@ def _k_expected(
     for e in range(edge_a.shape[0]):
         i, i_end = indptr[edge_a[e]], indptr[edge_a[e] + 1]
         j, j_end = indptr[edge_b[e]], indptr[edge_b[e] + 1]
+        if (i_end - i) > (j_end - j):  # walk the shorter row: the sum is symmetric
+            i, i_end, j, j_end = j, j_end, i, i_end
         total = 0.0
+        if (j_end - j) > 16 * (i_end - i):
+            # One account used far more keys: find each key of the shorter row by
+            # binary search in the longer one (same keys, same ascending order).
+            while i < i_end and j < j_end:
+                ki = indices[i]
+                lo, hi = j, j_end
+                while lo < hi:
+                    mid = (lo + hi) // 2
+                    if indices[mid] < ki:
+                        lo = mid + 1
+                    else:
+                        hi = mid
+                j = lo
+                if j < j_end and indices[j] == ki:
+                    ma = data[i]
+                    mb = data[j]
+                    term = (ma * mb) * rate[ki]
+                    smaller = ma if ma < mb else mb
+                    total += term if term < smaller else smaller
+                    j += 1
+                i += 1
+            out[e] = total
+            continue
         while i < i_end and j < j_end:
             ki = indices[i]
             kj = indices[j]

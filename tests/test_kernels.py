@@ -489,3 +489,20 @@ def test_expected_coactions_equals_scipy_path(seed: int, heavy: bool) -> None:
     assert (fast > 0).any()
     if heavy:
         assert fast[0] > 0  # the pair (0, 1) shares the light account's keys
+
+
+def test_expected_coactions_threaded_slices_equal_scipy_path() -> None:
+    from botgraph._kernels import expected_coactions
+    from botgraph.significance import _expected_scipy
+
+    gen = np.random.default_rng(7)
+    n_accounts, n_keys = 460, 30  # > 10^5 pairs: the kernel runs in edge slices
+    dense = gen.poisson(0.3, size=(n_accounts, n_keys))
+    incidence = sp.csr_array(dense.astype(np.float64))
+    incidence.sort_indices()
+    rate = gen.random(n_keys)
+    a, b = (x.astype(np.int64) for x in np.triu_indices(n_accounts, 1))
+    assert a.shape[0] >= 100_000
+    fast = expected_coactions(incidence.indptr, incidence.indices, incidence.data, rate, a, b)
+    assert fast is not None
+    assert np.array_equal(fast, _expected_scipy(incidence, rate, a, b))

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import itertools
 import logging
 import os
 import threading
@@ -748,17 +749,34 @@ def expected_coactions(
     kernels = _compiled()
     if kernels is None:
         return None
-    out = np.zeros(edge_a.shape[0], dtype=np.float64)
-    kernels["_k_expected"](
-        indptr,
-        indices,
-        np.ascontiguousarray(data, dtype=np.float64),
-        np.ascontiguousarray(rate, dtype=np.float64),
-        np.ascontiguousarray(edge_a, dtype=np.int64),
-        np.ascontiguousarray(edge_b, dtype=np.int64),
-        out,
-    )
+    n_edges = edge_a.shape[0]
+    out = np.zeros(n_edges, dtype=np.float64)
+    data = np.ascontiguousarray(data, dtype=np.float64)
+    rate = np.ascontiguousarray(rate, dtype=np.float64)
+    edge_a = np.ascontiguousarray(edge_a, dtype=np.int64)
+    edge_b = np.ascontiguousarray(edge_b, dtype=np.int64)
+    # Edges are independent: slices of them run in threads (the kernel holds no GIL).
+    threads = _default_threads() if n_edges >= 100_000 else 1
+    bounds = np.linspace(0, n_edges, threads + 1).astype(np.int64).tolist()
+
+    def task(lo: int, hi: int) -> Callable[[], None]:
+        return lambda: kernels["_k_expected"](
+            indptr, indices, data, rate, edge_a[lo:hi], edge_b[lo:hi], out[lo:hi]
+        )
+
+    tasks = [task(lo, hi) for lo, hi in itertools.pairwise(bounds) if hi > lo]
+    if len(tasks) > 1:
+        with ThreadPoolExecutor(max_workers=len(tasks)) as pool:
+            _run(pool, tasks)
+    else:
+        _run(None, tasks)
     return out
+
+
+def _default_threads() -> int:
+    """The CPUs this process may use, at most ``_MAX_DEFAULT_THREADS``."""
+    available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    return max(1, min(available or os.cpu_count() or 1, _MAX_DEFAULT_THREADS))
 
 
 def _splits(cumulative: NDArray[np.int64], parts: int) -> list[int]:
@@ -1297,8 +1315,7 @@ def project_edges(
             chunk_pairs=chunk_pairs,
         )
     if threads is None:
-        available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
-        threads = max(1, min(available or os.cpu_count() or 1, _MAX_DEFAULT_THREADS))
+        threads = _default_threads()
     return _numba_edges(
         kernels,
         account,

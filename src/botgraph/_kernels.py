@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import itertools
 import logging
 import os
 import threading
@@ -756,20 +755,26 @@ def expected_coactions(
     edge_a = np.ascontiguousarray(edge_a, dtype=np.int64)
     edge_b = np.ascontiguousarray(edge_b, dtype=np.int64)
     # Edges are independent: slices of them run in threads (the kernel holds no GIL).
-    threads = _default_threads() if n_edges >= 100_000 else 1
-    bounds = np.linspace(0, n_edges, threads + 1).astype(np.int64).tolist()
+    threads = min(_default_threads(), max(1, n_edges // 50_000))
+    if threads == 1:
+        kernels["_k_expected"](indptr, indices, data, rate, edge_a, edge_b, out)
+        return out
+    # Edges are sorted by account, and an account's cost is its key count: deal the
+    # edges out in blocks round-robin so that every thread gets a similar mix.
+    block = np.arange(n_edges, dtype=np.int64) // 4096 % threads
+    parts = [np.flatnonzero(block == t) for t in range(threads)]
+    results = [np.zeros(p.shape[0], dtype=np.float64) for p in parts]
 
-    def task(lo: int, hi: int) -> Callable[[], None]:
+    def task(t: int) -> Callable[[], None]:
+        p = parts[t]
         return lambda: kernels["_k_expected"](
-            indptr, indices, data, rate, edge_a[lo:hi], edge_b[lo:hi], out[lo:hi]
+            indptr, indices, data, rate, edge_a[p], edge_b[p], results[t]
         )
 
-    tasks = [task(lo, hi) for lo, hi in itertools.pairwise(bounds) if hi > lo]
-    if len(tasks) > 1:
-        with ThreadPoolExecutor(max_workers=len(tasks)) as pool:
-            _run(pool, tasks)
-    else:
-        _run(None, tasks)
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        _run(pool, [task(t) for t in range(threads)])
+    for p, r in zip(parts, results, strict=True):
+        out[p] = r
     return out
 
 

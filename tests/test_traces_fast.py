@@ -517,7 +517,7 @@ def test_kernel_loader_falls_back_when_numba_is_missing(
             raise ImportError("no numba")
         return real_import(name, *args)
 
-    monkeypatch.setattr(normalize.importlib, "import_module", no_numba)
+    monkeypatch.setattr(importlib, "import_module", no_numba)
     with caplog.at_level(logging.DEBUG, logger="botgraph.normalize"):
         assert normalize._load_fingerprint_kernel() is None
     assert "numba is not installed" in caplog.text
@@ -533,7 +533,7 @@ def test_kernel_loader_falls_back_when_compiling_fails(
 
     real_import = importlib.import_module
     monkeypatch.setattr(
-        normalize.importlib,
+        importlib,
         "import_module",
         lambda name, *a: BrokenNumba() if name == "numba" else real_import(name, *a),
     )

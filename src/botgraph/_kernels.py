@@ -43,12 +43,10 @@ as float32 gaps) and no second level is needed.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import logging
 import os
 import threading
 import time as _time
-import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -58,6 +56,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from botgraph._jit import compile_kernels
 from botgraph._validation import check_choice, check_int, check_number
 from botgraph.errors import MissingDependencyError, ParameterError
 
@@ -649,31 +648,15 @@ def _compiled() -> dict[str, Any] | None:
 
 
 def _load_kernels() -> dict[str, Any] | None:
-    try:
-        numba = importlib.import_module("numba")
-    except ImportError:
-        logger.debug("numba is not installed: project_edges uses the numpy path")
-        return None
-    started = _time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            # error_model="numpy": no division can fail, so skip the Python error checks.
-            jit = numba.njit(cache=True, nogil=True, error_model="numpy")
-            namespace = globals()
-            # Kernels find their helpers as module globals when they are compiled.
-            for name in _HELPERS:
-                if not hasattr(namespace[name], "py_func"):
-                    namespace[name] = jit(namespace[name])
-            kernels = {name: jit(namespace[name]) for name in _KERNELS}
-            _warm_up(kernels)
-        except Exception as exc:  # a broken numba must not break projection
-            logger.warning("numba kernels unavailable (%s): using the numpy path", exc)
-            return None
-    for warning in caught:
-        logger.debug("numba: %s", warning.message)
-    logger.debug("numba kernels ready in %.2f s", _time.perf_counter() - started)
-    return kernels
+    return compile_kernels(
+        globals(),
+        _KERNELS,
+        helpers=_HELPERS,
+        warm_up=_warm_up,
+        purpose="project_edges",
+        fallback="the numpy path",
+        log=logger,
+    )
 
 
 def _warm_up(kernels: dict[str, Any]) -> None:

@@ -19,14 +19,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib
 import itertools
 import logging
 import math
 import os
 import threading
-import time
-import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final, Literal
@@ -36,6 +33,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.sparse.csgraph import connected_components
 
+from botgraph._jit import compile_kernels
 from botgraph._validation import check_choice, check_int, check_number
 from botgraph.errors import ParameterError
 from botgraph.normalize import normalize_texts
@@ -1458,30 +1456,21 @@ def _compiled() -> dict[str, Any] | None:
 
 
 def _load_kernels() -> dict[str, Any] | None:
-    try:
-        numba = importlib.import_module("numba")
-    except ImportError:
-        _LOG.debug("numba is not installed: near_duplicate_keys uses the numpy path")
-        return None
-    started = time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            jit = numba.njit(cache=True, nogil=True, error_model="numpy")
-            namespace = globals()
-            for name in _HELPERS:  # kernels find their helpers, compiled, as module globals
-                if not hasattr(namespace[name], "py_func"):
-                    namespace[name] = jit(namespace[name])
-            kernels = {name: jit(namespace[name]) for name in _KERNELS}
-            texts = ["a b c d", "a b c e", "a b c d e"]
-            signatures = _signatures_compiled(kernels, texts, 2, 8)
-            count = np.ones(len(texts), dtype=np.int64)
-            for linkage in _LINKAGES:
-                _cluster_compiled(kernels, signatures, count, 4, 8, 1, linkage)
-        except Exception as exc:  # a broken numba must not break near_duplicate_keys
-            _LOG.warning("numba kernels unavailable (%s): using the numpy path", exc)
-            return None
-    for warning in caught:
-        _LOG.debug("numba: %s", warning.message)
-    _LOG.debug("near_duplicate_keys kernels ready in %.2f s", time.perf_counter() - started)
-    return kernels
+    return compile_kernels(
+        globals(),
+        _KERNELS,
+        helpers=_HELPERS,
+        warm_up=_warm_up,
+        purpose="near_duplicate_keys",
+        fallback="the numpy path",
+        log=_LOG,
+    )
+
+
+def _warm_up(kernels: dict[str, Any]) -> None:
+    """Compile every kernel for the argument types near_duplicate_keys uses."""
+    texts = ["a b c d", "a b c e", "a b c d e"]
+    signatures = _signatures_compiled(kernels, texts, 2, 8)
+    count = np.ones(len(texts), dtype=np.int64)
+    for linkage in _LINKAGES:
+        _cluster_compiled(kernels, signatures, count, 4, 8, 1, linkage)

@@ -21,13 +21,11 @@ from __future__ import annotations
 
 import hashlib
 import html
-import importlib
 import logging
 import re
 import sys
 import threading
 import unicodedata
-import warnings
 from collections.abc import Iterable, Sequence
 from functools import partial
 from itertools import compress, count
@@ -38,6 +36,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import numpy as np
 from numpy.typing import NDArray
 
+from botgraph._jit import compile_kernels
 from botgraph.errors import ParameterError
 
 __all__ = [
@@ -710,24 +709,21 @@ def _fingerprint_kernel() -> Any:
 def _load_fingerprint_kernel() -> Any:
     if sys.byteorder != "little":  # the kernel reads message words through a view
         return None
-    try:
-        numba = importlib.import_module("numba")
-    except ImportError:
-        logger.debug("numba is not installed: text fingerprints use hashlib")
-        return None
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            kernel = numba.njit(cache=True, nogil=True, error_model="numpy")(_blake2b_normalised)
-            buffer = np.frombuffer(b"warm up", dtype=np.uint8)
-            bounds = np.array([0], dtype=np.int64), np.array([7], dtype=np.int64)
-            kernel(buffer, *bounds, _SHORTCUT_TABLE, *_BLAKE2B)
-        except Exception as exc:  # a broken numba must not break fingerprints
-            logger.warning("numba fingerprint kernel unavailable (%s): using hashlib", exc)
-            return None
-    for warning in caught:
-        logger.debug("numba: %s", warning.message)
-    return kernel
+    kernels = compile_kernels(
+        globals(),
+        ["_blake2b_normalised"],
+        warm_up=_warm_up_fingerprint,
+        purpose="text fingerprints",
+        fallback="hashlib",
+        log=logger,
+    )
+    return None if kernels is None else kernels["_blake2b_normalised"]
+
+
+def _warm_up_fingerprint(kernels: dict[str, Any]) -> None:
+    buffer = np.frombuffer(b"warm up", dtype=np.uint8)
+    bounds = np.array([0], dtype=np.int64), np.array([7], dtype=np.int64)
+    kernels["_blake2b_normalised"](buffer, *bounds, _SHORTCUT_TABLE, *_BLAKE2B)
 
 
 def _hex_keys(values: NDArray[np.uint64]) -> NDArray[np.object_]:

@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 
 from botgraph._validation import check_int, check_number
 from botgraph.ingest import Records, ingest
-from botgraph.significance import attach_significance, key_users
+from botgraph.significance import attach_significance, key_coincidence, key_users
 from botgraph.traces import BipartiteGraph, traces
 
 __all__ = [
@@ -611,7 +611,8 @@ def saturated_keys(graph: BipartiteGraph, *, window: float, period: float) -> ND
     Returns
     -------
     ndarray of bool
-        True for key ``k`` (used by several accounts) when ``c_k 2 w / T_k >= 1``:
+        True for key ``k`` (used by several accounts) when its coincidence rate
+        ``c_k max(2w, 1 s) / T_k >= 1`` (:func:`botgraph.significance.key_coincidence`):
         with the popularity charge ``c_k`` and the key's lifetime ``T_k`` (see
         :mod:`botgraph.significance`) every event of every user of the key is
         expected to find a partner, so its co-actions can never be surprising,
@@ -629,12 +630,8 @@ def saturated_keys(graph: BipartiteGraph, *, window: float, period: float) -> ND
     >>> int(saturated_keys(bip, window=3600, period=30 * 86_400).sum())  # "thanks"
     1
     """
-    from botgraph.significance import key_lifetimes, popularity_charge
-
-    users = key_users(graph.incidence)
-    charge = popularity_charge(users, float(graph.accounts.shape[0]))
-    lifetime = key_lifetimes(graph, window=window, period=max(period, 1.0))
-    saturated: NDArray[np.bool_] = (charge * 2.0 * window / lifetime >= 1.0) & (users > 1)
+    users, rate = key_coincidence(graph, window=window, period=max(period, 1.0))
+    saturated: NDArray[np.bool_] = (rate >= 1.0) & (users > 1)
     return saturated
 
 

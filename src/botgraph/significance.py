@@ -26,6 +26,7 @@ __all__ = [
     "attach_significance",
     "coaction_significance",
     "fdr_bh",
+    "key_coincidence",
     "key_lifetimes",
     "key_users",
     "pairs_at_risk",
@@ -172,6 +173,48 @@ def key_users(incidence: sp.csr_array) -> NDArray[np.float64]:
     return np.bincount(incidence.indices, minlength=incidence.shape[1]).astype(np.float64)
 
 
+def key_coincidence(
+    bipartite: BipartiteGraph, *, window: float, period: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Users of each key and the null model's chance that two of its uses coincide.
+
+    Parameters
+    ----------
+    bipartite : BipartiteGraph
+        One layer's trace events.
+    window : float
+        Co-action window in seconds.
+    period : float
+        Observation period in seconds.
+
+    Returns
+    -------
+    users : ndarray of float64
+        Accounts that used each key (:func:`key_users`).
+    rate : ndarray of float64
+        ``c_k · reach / T_k``: the popularity charge (:func:`popularity_charge`)
+        times the chance that two independent uses fall within the window of each
+        other over the key's lifetime (:func:`key_lifetimes`), ``reach = max(2w, 1 s)``.
+        The expectation of :func:`coaction_significance` multiplies it by the two
+        accounts' uses; a key with ``rate >= 1`` and several users is saturated
+        (:func:`botgraph.projection.saturated_keys`).
+
+    Examples
+    --------
+    >>> import botgraph
+    >>> recs = botgraph.ingest([{"account_id": a, "timestamp": t, "text": "same words"}
+    ...                         for a, t in [("a", 0), ("b", 3_600), ("c", 7_200)]])
+    >>> users, rate = key_coincidence(botgraph.traces(recs, "text"), window=60, period=86_400)
+    >>> users.tolist(), rate.round(4).tolist()
+    ([3.0], [0.0492])
+    """
+    users = key_users(bipartite.incidence)
+    n_accounts = max(float(bipartite.incidence.shape[0]), 1.0)
+    lifetime = key_lifetimes(bipartite, window=window, period=period)
+    rate: NDArray[np.float64] = popularity_charge(users, n_accounts) * _reach(window) / lifetime
+    return users, rate
+
+
 def pairs_at_risk(bipartite: BipartiteGraph) -> int:
     """Upper bound of the account pairs sharing at least one key of a layer.
 
@@ -303,10 +346,7 @@ def coaction_significance(
             f"the graph {graph.accounts.shape[0]}."
         )
     incidence = sp.csr_array(bipartite.incidence.astype(np.float64))
-    users = key_users(incidence)
-    n_accounts = max(float(incidence.shape[0]), 1.0)
-    lifetime = key_lifetimes(bipartite, window=graph.window, period=period)
-    rate = popularity_charge(users, n_accounts) * _reach(graph.window) / lifetime
+    _, rate = key_coincidence(bipartite, window=graph.window, period=period)
     if informative is not None:
         rate = np.where(informative, rate, 0.0)
     expected = _expected(incidence, rate, graph.account_a, graph.account_b)

@@ -594,6 +594,24 @@ def test_layer_names_hint_scan_agrees_with_extractors(text: str, expected: tuple
         assert (traces(recs, name).n_events > 0) == (name in expected)
 
 
+def test_layer_names_hint_scan_does_not_join_neighbouring_texts() -> None:
+    # The scan searches the distinct texts joined by NUL: "ww" + "w.example" must not
+    # read as "www.example", nor "@" split from its text as a handle hint.
+    recs = _records(["a", "b", "c"], [0.0, 1.0, 2.0], text=["go ww", "w.example now", "x y"])
+    assert "url" not in layer_names(recs)
+    assert traces(recs, "url").n_events == 0
+
+
+@pytest.mark.parametrize(
+    "text", ["http://x.org", "see www.a.org", "WWW.A.ORG", "Www.a.org", "w w w", "://", "none"]
+)
+def test_url_hint_needles_agree_with_normalize(text: str) -> None:
+    traces_module = importlib.import_module("botgraph.traces")
+    needles = traces_module._TEXT_HINTS["url"]
+    normalize_module = importlib.import_module("botgraph.normalize")
+    assert any(n in text for n in needles) == normalize_module._has_url_hint(text)
+
+
 def test_shared_text_groups_once_and_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     traces_module = importlib.import_module("botgraph.traces")
 

@@ -372,28 +372,29 @@ def detect(
                 f"(first: row {recs.rejected[0].row}, column {recs.rejected[0].column!r}: "
                 f"{recs.rejected[0].reason}). See ingest(..., on_invalid='drop').rejected."
             )
-        if layers is None:
-            chosen = list(layer_names(recs))
-            if "object_id" in recs.fields and "object_id" not in chosen:
-                chosen.append("object_id")
-        else:
-            if isinstance(layers, str) or not all(isinstance(x, str) for x in layers):
-                raise ParameterError(
-                    "The 'layers' parameter of detect must be a sequence of layer names. "
-                    f"Got {layers!r} instead."
-                )
-            chosen = list(dict.fromkeys(layers))
-        if not chosen:
-            raise ParameterError(
-                "The 'layers' parameter of detect must name at least one layer, and no built-in "
-                f"layer has data in these records. Columns available as custom layers: "
-                f"{sorted(recs.fields)}. Pass layers=[...] naming one."
-            )
-        windows = _windows(window, chosen)
-        stages.total = 4 + len(chosen) + sum(len(ws) for ws in windows.values())
-        period = observation_period(recs)
-        graphs: list[CoGraph] = []
+        # The text column is grouped once for the layer choice and every text layer.
         with shared_text(recs):
+            if layers is None:
+                chosen = list(layer_names(recs))
+                if "object_id" in recs.fields and "object_id" not in chosen:
+                    chosen.append("object_id")
+            else:
+                if isinstance(layers, str) or not all(isinstance(x, str) for x in layers):
+                    raise ParameterError(
+                        "The 'layers' parameter of detect must be a sequence of layer names. "
+                        f"Got {layers!r} instead."
+                    )
+                chosen = list(dict.fromkeys(layers))
+            if not chosen:
+                raise ParameterError(
+                    "The 'layers' parameter of detect must name at least one layer, and no "
+                    "built-in layer has data in these records. Columns available as custom layers: "
+                    f"{sorted(recs.fields)}. Pass layers=[...] naming one."
+                )
+            windows = _windows(window, chosen)
+            stages.total = 4 + len(chosen) + sum(len(ws) for ws in windows.values())
+            period = observation_period(recs)
+            graphs: list[CoGraph] = []
             for layer in chosen:
                 stages.start(f"traces {layer}")
                 bip = traces(recs, layer)

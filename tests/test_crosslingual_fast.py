@@ -213,6 +213,13 @@ def test_batch_equals_the_reference_and_the_single_call(
     assert single == expected
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.lists(texts, max_size=10))
+def test_layer_batch_equals_message_signature_with_its_defaults(batch: list[str]) -> None:
+    # The signature layer calls the unchecked batch; it must keep message_signature's defaults.
+    assert crosslingual._default_signatures(batch) == [message_signature(t) for t in batch]
+
+
 def test_known_messages_keep_their_items() -> None:
     cases = {
         "Read what Northern Lantern found: $2,000,000 vanished. @mp_017 #deepfake": (

@@ -595,6 +595,14 @@ def _items(text: str, hashtags: bool) -> tuple[str, ...]:
     return tuple(sorted(items)) if items else ()
 
 
+def _default_signatures(texts: Iterable[str]) -> list[str | None]:
+    """``message_signature(text)`` with its defaults, for already-checked distinct texts.
+
+    The batch form of the ``signature`` layer: no argument checks per text.
+    """
+    return [_signature_of(_items(text, False), 2) for text in texts]
+
+
 def _signature_of(items: Sequence[str], min_items: int) -> str | None:
     if len(items) < min_items:
         return None

@@ -829,13 +829,13 @@ def _fast_embedding(records: Records) -> _Events:
 
 
 def _fast_signature(records: Records) -> _Events | None:
-    from botgraph.crosslingual import message_signature
+    from botgraph.crosslingual import _default_signatures
 
     text_column = _text_column(records)
     if text_column is None:
         return None
     texts, code = text_column
-    keys_of = [() if sig is None else (sig,) for sig in map(message_signature, texts)]
+    keys_of = [() if sig is None else (sig,) for sig in _default_signatures(texts)]
     return _spread_tuples(code, keys_of)
 
 

@@ -965,9 +965,9 @@ def layer_names(records: Records) -> tuple[str, ...]:
 #: the same pre-checks as the extractors in botgraph.normalize, compatibility forms of
 #: the sigils included). No needle holds the NUL that joins texts in _may_have_events.
 _TEXT_HINTS: dict[str, tuple[str, ...]] = {
-    "url": ("://", "www.", "WWW.", "Www."),
-    "hashtag": ("#", "\uff03", "\ufe5f"),
-    "mention": ("@", "\uff20", "\ufe6b"),
+    "url": _URL_NEEDLES,
+    "hashtag": _HASHTAG_NEEDLES,
+    "mention": _MENTION_NEEDLES,
 }
 _COLUMN_OF = {"url": "urls", "hashtag": "hashtags", "mention": "mentions"}
 

@@ -127,3 +127,27 @@ def test_exports(tmp_path: Path) -> None:
 
     assert nx.read_graphml(tmp_path / "n.graphml").number_of_edges() == 1
     assert "edges=1" in repr(net) and "text@60s: 1" in net.summary()
+
+
+@pytest.mark.parametrize(("seed", "max_evidence"), [(3, 1), (4, 2), (5, 6), (6, 40)])
+def test_evidence_is_the_first_distinct_ids_over_the_layers(seed: int, max_evidence: int) -> None:
+    # Reference: each kept edge walks every graph's evidence_of in order until it is full.
+    data = botgraph.simulate(n_organic=150, days=3, stealth=0, rng=seed)
+    recs = botgraph.ingest(data.records)
+    graphs = [botgraph.project(recs, layer) for layer in ("text", "hashtag", "target")]
+    net = botgraph.fuse(graphs, max_evidence=max_evidence)
+    assert len(net) > 0
+    n = np.int64(net.accounts.shape[0])
+    expected: dict[int, dict[str, None]] = {
+        int(a * n + b): {} for a, b in zip(net.account_a, net.account_b, strict=True)
+    }
+    for g in graphs:
+        for local, code in enumerate((g.account_a * n + g.account_b).tolist()):
+            bucket = expected.get(int(code))
+            if bucket is None:
+                continue
+            for rid in g.evidence_of(local):
+                if len(bucket) >= max_evidence:
+                    break
+                bucket[rid] = None
+    assert [tuple(b) for b in expected.values()] == list(net.evidence)

@@ -206,6 +206,22 @@ def _name(graph: CoGraph) -> str:
     return f"{graph.layer}@{graph.window:g}s"
 
 
+def _add_evidence(bucket: dict[str, None], g: CoGraph, edge: int, limit: int) -> None:
+    """Add ``g.evidence_of(edge)`` to *bucket* in order until it holds *limit* ids.
+
+    Reads the edge's record list a slice of *limit* at a time, so a long list
+    costs no more than the few ids it contributes.
+    """
+    start, stop = int(g.evidence_indptr[edge]), int(g.evidence_indptr[edge + 1])
+    while start < stop and len(bucket) < limit:
+        end = min(stop, start + limit)
+        for rid in g.record_ids[g.evidence_record[start:end]].tolist():
+            if len(bucket) >= limit:
+                return
+            bucket[str(rid)] = None
+        start = end
+
+
 def fuse(
     graphs: Sequence[CoGraph] | Mapping[str, CoGraph],
     *,
@@ -332,10 +348,7 @@ def fuse(
     for g, pos in zip(items, positions, strict=True):
         for local in np.flatnonzero(keep[pos]).tolist():
             bucket = evidence[int(new_index[pos[local]])]
-            for rid in g.evidence_of(local):
-                if len(bucket) >= max_evidence:
-                    break
-                bucket[rid] = None
+            _add_evidence(bucket, g, local, max_evidence)
 
     kept_p = pvalue[keep]
     return CoordinationNetwork(

@@ -40,6 +40,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 from numpy.typing import NDArray
 
+from botgraph._factorized import remember
 from botgraph._optional import import_optional, is_instance_of
 from botgraph._validation import check_choice
 from botgraph.errors import ParameterError, SchemaError
@@ -1159,6 +1160,9 @@ _ISO_BLOCK = 1 << 20
 #: Strings are shared between rows when a sample of _SAMPLE has at most this share distinct.
 _SAMPLE = 1 << 14
 _SHARED_SHARE = 0.25
+#: Text columns that the trace extractors group by value: ingest always
+#: dictionary-encodes them and keeps the grouping (``botgraph._factorized``).
+_FACTORIZED_FIELDS = frozenset({"text", "target_id", "post_id"})
 _MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
 
 
@@ -1775,6 +1779,37 @@ def _kept_strings(strings: Any, pa: Any, pc: Any) -> NDArray[np.object_]:
     return np.asarray(distinct[np.asarray(codes, dtype=np.int64)], dtype=object)
 
 
+def _encoded_strings(strings: Any) -> tuple[NDArray[np.object_], list[object], NDArray[np.int64]]:
+    """Arrow strings as an object array, with its first-seen factorisation.
+
+    Every distinct string becomes one Python object shared by the rows that
+    hold it. Arrow numbers a dictionary in order of first appearance; null
+    (None) is given its place in that order, so ``distinct`` and ``codes`` are
+    what grouping the cells in Python would give (``botgraph._factorized``).
+    """
+    encoded = _one_chunk(strings).dictionary_encode()
+    distinct: list[object] = _object_strings(encoded.dictionary).tolist()
+    codes = np.asarray(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False), np.int64)
+    nulls = codes < 0
+    if nulls.any():
+        first_null = int(np.argmax(nulls))
+        place = int(codes[:first_null].max()) + 1 if first_null else 0
+        codes[codes >= place] += 1
+        codes[nulls] = place
+        distinct.insert(place, None)
+    cells = np.empty(len(distinct), dtype=object)
+    cells[:] = distinct
+    return np.asarray(cells[codes], dtype=object), distinct, codes
+
+
+def _first_seen(codes: NDArray[np.int64]) -> bool:
+    """Whether each code first appears right after the largest code before it (0, 1, 2, ...)."""
+    if codes.shape[0] == 0:
+        return True
+    ceiling = np.maximum.accumulate(codes)
+    return bool(codes[0] == 0 and np.all(codes[1:] <= ceiling[:-1] + 1))
+
+
 def _code_accounts(
     accounts: Any, pa: Any, pc: Any
 ) -> tuple[NDArray[np.object_], NDArray[np.int64], NDArray[np.object_]]:
@@ -1963,7 +1998,16 @@ def _build_columnar(
         else:
             holes = np.flatnonzero(_nulls(record_id)[keep])
         record_ids[holes] = _row_strings(rows[holes], pa)
-    out_fields = {name: kept(values) for name, values in fields.items()}
+    out_fields: dict[str, NDArray[Any]] = {}
+    for name, values in fields.items():
+        if name in _FACTORIZED_FIELDS and not isinstance(values, np.ndarray):
+            strings = values if everything else values.filter(arrow_keep)
+            cells, distinct, codes = _encoded_strings(strings)
+            out_fields[name] = _readonly(cells)
+            if _first_seen(codes):
+                remember(cells, distinct, codes)
+        else:
+            out_fields[name] = _readonly(kept(values))
     return Records(
         account_id=_readonly(account_id),
         timestamp=_readonly(timestamp[keep]),
@@ -1971,7 +2015,7 @@ def _build_columnar(
         row=_readonly(rows),
         accounts=_readonly(accounts),
         account_code=_readonly(code.reshape(-1).astype(np.int64)),
-        fields=_ReadOnlyFields({k: _readonly(v) for k, v in out_fields.items()}),
+        fields=_ReadOnlyFields(out_fields),
         rejected=rejected,
         n_input=n,
     )

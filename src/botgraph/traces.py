@@ -22,6 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from botgraph._factorized import recall
 from botgraph.errors import ParameterError
 from botgraph.ingest import Records
 from botgraph.normalize import (
@@ -516,6 +517,9 @@ def _factorize(column: NDArray[Any]) -> tuple[list[object], NDArray[np.int64]] |
     """
     if column.dtype != object or column.ndim != 1:
         return None
+    remembered = recall(column)  # ingest grouped it with pyarrow already
+    if remembered is not None:
+        return remembered
     cells = column.tolist()
     kinds = set(map(type, cells))
     if not kinds <= _STR_OR_NONE:

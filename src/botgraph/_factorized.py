@@ -1,0 +1,45 @@
+"""First-seen factorisations of read-only columns, kept by the code that built them.
+
+:func:`botgraph.ingest` dictionary-encodes some text columns anyway (with
+pyarrow); it leaves the result here so that the trace extractors, which start by
+grouping identical cells, do not hash every record again in Python. An entry
+lives as long as its column and is only served while the column is read-only
+(``Records`` columns are), so it cannot describe changed data.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["recall", "remember"]
+
+_Entry = tuple["weakref.ref[NDArray[Any]]", list[object], NDArray[np.int64]]
+_BY_ID: dict[int, _Entry] = {}
+
+
+def remember(column: NDArray[Any], distinct: list[object], codes: NDArray[np.int64]) -> None:
+    """Record that ``column[i] is distinct[codes[i]]``, *distinct* in order of first appearance.
+
+    Ignored for a writable column (its cells could change afterwards).
+    """
+    if column.flags.writeable:
+        return
+    key = id(column)
+
+    def forget(_: object, key: int = key) -> None:
+        _BY_ID.pop(key, None)
+
+    codes.setflags(write=False)
+    _BY_ID[key] = (weakref.ref(column, forget), distinct, codes)
+
+
+def recall(column: NDArray[Any]) -> tuple[list[object], NDArray[np.int64]] | None:
+    """The remembered factorisation of *column* (a copy of the distinct list), or None."""
+    entry = _BY_ID.get(id(column))
+    if entry is None or entry[0]() is not column or column.flags.writeable:
+        return None
+    return list(entry[1]), entry[2]

@@ -1,0 +1,105 @@
+"""Groupings that ingest leaves for the trace extractors (botgraph._factorized)."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import botgraph
+from botgraph._factorized import recall, remember
+from botgraph.traces import traces
+
+ingest_module = importlib.import_module("botgraph.ingest")
+traces_module = importlib.import_module("botgraph.traces")
+
+
+def _first_seen(cells: list[Any]) -> tuple[list[Any], list[int]]:
+    position: dict[Any, int] = {}
+    codes = [position.setdefault(cell, len(position)) for cell in cells]
+    return list(position), codes
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "c", "é", ""])), max_size=30))
+def test_encoded_strings_are_the_first_seen_grouping(cells: list[str | None]) -> None:
+    column, distinct, codes = ingest_module._encoded_strings(
+        pa.array(cells, type=pa.large_string())
+    )
+    assert column.tolist() == cells
+    expected_distinct, expected_codes = _first_seen(cells)
+    assert distinct == expected_distinct
+    assert codes.tolist() == expected_codes
+    assert ingest_module._first_seen(codes)
+
+
+def test_first_seen_rejects_other_orders() -> None:
+    assert ingest_module._first_seen(np.array([0, 1, 0, 2], dtype=np.int64))
+    assert not ingest_module._first_seen(np.array([1, 0], dtype=np.int64))
+    assert not ingest_module._first_seen(np.array([0, 2, 1], dtype=np.int64))
+
+
+def _table(n: int, seed: int) -> pa.Table:
+    rng = np.random.default_rng(seed)
+    texts = [
+        None,
+        "Hello MP how are you",
+        "hello   mp how are you!",
+        "#tag www.example.org is here",
+        "x",
+    ]
+    return pa.table(
+        {
+            "account_id": [f"u{i}" for i in rng.integers(0, 7, n)],
+            "timestamp": rng.integers(0, 600, n),
+            "text": [texts[i] for i in rng.integers(0, len(texts), n)],
+            "post_id": [None if i == 0 else f"p{i}" for i in rng.integers(0, 4, n)],
+        }
+    )
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_ingest_remembers_text_and_post_groupings(seed: int) -> None:
+    recs = botgraph.ingest(_table(200, seed), on_invalid="drop")
+    for name in ("text", "post_id"):
+        column = recs.fields[name]
+        remembered = recall(column)
+        assert remembered is not None
+        distinct, codes = remembered
+        expected_distinct, expected_codes = _first_seen(column.tolist())
+        assert distinct == expected_distinct
+        assert codes.tolist() == expected_codes
+
+
+@pytest.mark.parametrize("layer", ["text", "near_text", "hashtag", "url", "target"])
+def test_traces_are_the_same_without_the_remembered_grouping(
+    layer: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recs = botgraph.ingest(_table(300, 5), on_invalid="drop")
+    with_grouping = traces(recs, layer)
+    monkeypatch.setattr(traces_module, "recall", lambda column: None)
+    without = traces(recs, layer)
+    assert with_grouping.n_events > 0
+    assert with_grouping.keys.tolist() == without.keys.tolist()
+    for name in ("event_account", "event_key", "event_record", "event_time"):
+        assert getattr(with_grouping, name).tolist() == getattr(without, name).tolist()
+
+
+def test_remember_serves_only_the_same_read_only_column() -> None:
+    column = np.array(["x", "y", "x"], dtype=object)
+    codes = np.array([0, 1, 0], dtype=np.int64)
+    remember(column, ["x", "y"], codes)
+    assert recall(column) is None  # writable: its cells could change
+    column.setflags(write=False)
+    remember(column, ["x", "y"], codes)
+    remembered = recall(column)
+    assert remembered is not None and remembered[0] == ["x", "y"]
+    remembered[0].append("z")  # the caller gets a copy
+    again = recall(column)
+    assert again is not None and again[0] == ["x", "y"]
+    assert recall(column.copy()) is None

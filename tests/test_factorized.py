@@ -46,6 +46,8 @@ def test_first_seen_rejects_other_orders() -> None:
 
 def _table(n: int, seed: int) -> pa.Table:
     rng = np.random.default_rng(seed)
+    tags = [None, [], ["a"], ["a", "b"], ["b", "a"], ["a", "a", "b"], ["c", "b", "a"], ["b"]]
+    links = [None, ["http://x.org/1"], ["http://x.org/1", "http://y.org"], []]
     texts = [
         None,
         "Hello MP how are you",
@@ -58,15 +60,17 @@ def _table(n: int, seed: int) -> pa.Table:
             "account_id": [f"u{i}" for i in rng.integers(0, 7, n)],
             "timestamp": rng.integers(0, 600, n),
             "text": [texts[i] for i in rng.integers(0, len(texts), n)],
-            "post_id": [None if i == 0 else f"p{i}" for i in rng.integers(0, 4, n)],
+            "post_id": [f"p{i}" for i in rng.integers(0, 4, n)],
+            "hashtags": [tags[i] for i in rng.integers(0, len(tags), n)],
+            "urls": [links[i] for i in rng.integers(0, len(links), n)],
         }
     )
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_ingest_remembers_text_and_post_groupings(seed: int) -> None:
-    recs = botgraph.ingest(_table(200, seed), on_invalid="drop")
-    for name in ("text", "post_id"):
+def test_ingest_remembers_text_post_and_list_groupings(seed: int) -> None:
+    recs = botgraph.ingest(_table(200, seed))
+    for name in ("text", "post_id", "hashtags", "urls"):
         column = recs.fields[name]
         remembered = recall(column)
         assert remembered is not None
@@ -80,7 +84,7 @@ def test_ingest_remembers_text_and_post_groupings(seed: int) -> None:
 def test_traces_are_the_same_without_the_remembered_grouping(
     layer: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    recs = botgraph.ingest(_table(300, 5), on_invalid="drop")
+    recs = botgraph.ingest(_table(300, 5))
     with_grouping = traces(recs, layer)
     monkeypatch.setattr(traces_module, "recall", lambda column: None)
     without = traces(recs, layer)

@@ -1401,9 +1401,24 @@ def _list_tuples(
     counts[listed] = kept
     codes = codes[at]
     starts = np.cumsum(kept) - kept
+    # Equal lists are equal rows of item codes: build one tuple per distinct list, shared
+    # by its rows, and keep the grouping for the trace extractors (botgraph._factorized).
+    group = np.zeros(n, dtype=np.int64)  # 0: the empty tuple
+    cells: list[object] = [()]
     for k in np.unique(kept[kept > 0]).tolist():
         rows = np.flatnonzero(kept == k)
-        out[listed[rows]] = _tuples([codes[starts[rows] + j] for j in range(k)], strings)
+        matrix = np.stack([codes[starts[rows] + j] for j in range(k)], axis=1)
+        distinct_rows, inverse = np.unique(matrix, axis=0, return_inverse=True)
+        made = _tuples([distinct_rows[:, j] for j in range(k)], strings)
+        out[listed[rows]] = made[inverse.reshape(-1)]
+        group[listed[rows]] = len(cells) + inverse.reshape(-1)
+        cells.extend(made.tolist())
+    seen, first = np.unique(group, return_index=True)
+    order = seen[np.argsort(first)]
+    rank = np.empty(len(cells), dtype=np.int64)
+    rank[order] = np.arange(order.shape[0], dtype=np.int64)
+    out.setflags(write=False)
+    remember(out, [cells[i] for i in order.tolist()], rank[group])
     return out, counts
 
 
@@ -1507,6 +1522,7 @@ def _text_items(
     out, counts = result
     rows = np.flatnonzero(special)
     if rows.size:
+        out = out.copy()  # a new array: the grouping _list_tuples kept is not the copy's
         subset = strings.take(pa.array(rows, type=pa.int64()))
         out[rows], counts[rows] = _unique_items(subset, rows, field, column, problems)
     return out, counts

@@ -15,6 +15,7 @@ from botgraph.detection import Detection, detect
 from botgraph.errors import BotgraphError, MissingDependencyError, ParameterError, SchemaError
 from botgraph.evaluate import Evaluation, evaluate
 from botgraph.fusion import CoordinationNetwork, fuse
+from botgraph.groups import WeakGroup, weak_groups
 from botgraph.ingest import Records, RejectedRow, ingest
 from botgraph.projection import CoactionPairs, CoGraph, project, project_partition
 from botgraph.scoring import AccountScore, Cluster, EvidenceRecord, score
@@ -48,6 +49,7 @@ __all__ = [
     "SweepResult",
     "SweepRow",
     "Truth",
+    "WeakGroup",
     "WindowEstimate",
     "__version__",
     "account_similarity",
@@ -65,4 +67,5 @@ __all__ = [
     "simulate",
     "sweep",
     "traces",
+    "weak_groups",
 ]

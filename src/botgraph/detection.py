@@ -276,6 +276,7 @@ def detect(
     resolution: float = 1.0,
     min_cluster_size: int = 3,
     min_coactions: int = 2,
+    weak_p: float | None = 0.3,
     columns: Mapping[str, str] | None = None,
     timezone: str | None = None,
     on_invalid: Literal["raise", "drop"] = "raise",
@@ -316,10 +317,16 @@ def detect(
         pattern), and on large data most pairs co-act exactly once: dropping them
         before they are materialised is what keeps memory bounded. 1 tests every
         pair.
+    weak_p : float or None, default 0.3
+        Combined p-value up to which a pair counts as a weak tie in the group test
+        (see :func:`botgraph.fuse` and :func:`botgraph.groups.weak_groups`): a
+        quiet network whose pairs are each only weakly suspicious is found as a
+        group. None turns the group test off.
     columns, timezone, on_invalid
         Passed to :func:`botgraph.ingest`.
     rng : int, numpy.random.Generator or None, default 0
-        Seed of the community detection; the same seed gives the same clusters.
+        Seed of the group test's and the community detection's searches; the same
+        seed gives the same clusters.
     progress : bool, default False
         Show a progress bar over the stages (tqdm, on standard error). Off by
         default, as a library should be; ``botgraph detect`` turns it on when
@@ -359,6 +366,10 @@ def detect(
     resolution = check_number(resolution, "resolution", "detect", low=0.0, low_inclusive=False)
     min_cluster_size = check_int(min_cluster_size, "min_cluster_size", "detect", low=2)
     min_coactions = check_int(min_coactions, "min_coactions", "detect", low=1)
+    if weak_p is not None:
+        weak_p = check_number(
+            weak_p, "weak_p", "detect", low=0.0, high=1.0, low_inclusive=False, high_inclusive=False
+        )
     if not isinstance(progress, bool):
         raise ParameterError(
             f"The 'progress' parameter of detect must be True or False. Got {progress!r} instead."
@@ -413,7 +424,7 @@ def detect(
                         "layer %s at %g s: %d events, %d edges", layer, w, bip.n_events, len(g)
                     )
         stages.start("fuse")
-        network = fuse(graphs, alpha=alpha)
+        network = fuse(graphs, alpha=alpha, weak_p=weak_p, rng=rng)
         stages.start("communities")
         partition = communities(
             network,
@@ -432,6 +443,7 @@ def detect(
             "resolution": resolution,
             "min_cluster_size": min_cluster_size,
             "min_coactions": min_coactions,
+            "weak_p": weak_p,
             "timezone": timezone,
             "on_invalid": on_invalid,
             "rng": rng if rng is None or isinstance(rng, int) else repr(rng),

@@ -9,8 +9,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from botgraph._validation import check_int, check_number
+from botgraph._validation import check_int, check_number, check_rng
 from botgraph.errors import ParameterError
+from botgraph.groups import WeakGroup, weak_groups
 from botgraph.projection import CoGraph
 from botgraph.significance import fdr_bh
 
@@ -50,7 +51,9 @@ class CoordinationNetwork:
         Combined content p-value: the Simes combination of the content graphs'
         p-values (see :func:`simes`).
     qvalue : ndarray of float64
-        Benjamini–Hochberg q-value of ``pvalue`` over every pair at risk.
+        Benjamini–Hochberg q-value of ``pvalue`` over every pair at risk; for a
+        pair that is an edge only through the group test, its ``group_pvalue``
+        (at least 1e-300).
     weight : ndarray of float64
         ``-log10(pvalue)``: evidence in decimal digits, the community weight.
     score : ndarray of float64
@@ -59,11 +62,17 @@ class CoordinationNetwork:
         Record ids behind each edge, from every layer, bounded.
     account_best_q : ndarray of float64
         Per account, the smallest q-value over *all* its tested pairs, including
-        those not significant enough to become an edge (1 when none).
+        those not significant enough to become an edge (1 when none); for a member
+        of a significant group, at most the group's p-value.
     alpha : float
         False-discovery-rate level edges were kept at.
     n_tests : int
         Size of the family of tests (pairs at risk).
+    group_pvalue : ndarray of float64
+        Per edge, the p-value of the significant group of weak pairs it lies in
+        (:func:`botgraph.groups.weak_groups`), 1 when none.
+    groups : tuple of WeakGroup
+        The significant groups (``pvalue <= alpha``), most significant first.
     """
 
     accounts: NDArray[np.object_]
@@ -82,6 +91,8 @@ class CoordinationNetwork:
     account_best_q: NDArray[np.float64]
     alpha: float
     n_tests: int
+    group_pvalue: NDArray[np.float64]
+    groups: tuple[WeakGroup, ...]
 
     def __len__(self) -> int:
         return int(self.account_a.shape[0])
@@ -114,6 +125,7 @@ class CoordinationNetwork:
             "weight": self.weight,
             "pvalue": self.pvalue,
             "qvalue": self.qvalue,
+            "group_pvalue": self.group_pvalue,
             "pairs": self.pairs,
             "min_dt": self.min_dt,
         }
@@ -227,6 +239,8 @@ def fuse(
     *,
     alpha: float = 0.05,
     max_evidence: int = 6,
+    weak_p: float | None = 0.3,
+    rng: int | np.random.Generator | None = 0,
 ) -> CoordinationNetwork:
     """Fuse tested per-layer co-action graphs into one coordination network.
 
@@ -240,6 +254,13 @@ def fuse(
         edge; 0.05 is the conventional level.
     max_evidence : int, default 6
         Record ids kept per edge in ``evidence``.
+    weak_p : float or None, default 0.3
+        Combined p-value up to which a pair is a *weak* tie for the group test
+        (:func:`botgraph.groups.weak_groups`), in (0, 1); None turns the group
+        test off, so that only pairs significant on their own become edges.
+    rng : int, numpy.random.Generator or None, default 0
+        Seed of the group test's community search; the same seed gives the same
+        groups (None: a fresh one).
 
     Returns
     -------
@@ -268,6 +289,16 @@ def fuse(
     Pairs with ``q <= alpha`` become edges of weight ``-log10 p`` and score
     ``1 - q``.
 
+    Group test. A quiet network gives each of its pairs weak evidence that no
+    false-discovery rate over millions of pairs lets through, but it gives it to
+    nearly every pair of its members. The pairs with ``p <= weak_p`` are searched
+    for groups with far more weak pairs among them than chance allows
+    (:func:`botgraph.groups.weak_groups`; the group's p-value is a bound over
+    every group of its size, so it pays for the search). The weak pairs inside a
+    group with p-value ``<= alpha`` become edges too, with q-value ``p_group``
+    (score ``1 - p_group``); ``group_pvalue`` is set on every edge inside the
+    group. One strong coincidence makes no group.
+
     Attention layers (``"target"``) never create an edge: co-commenting on the
     same posts is what superfans and viral posts produce. Their keys and p-values
     are kept on the edges content creates, as evidence for the analyst.
@@ -286,6 +317,11 @@ def fuse(
     items = list(graphs.values()) if isinstance(graphs, Mapping) else list(graphs)
     alpha = check_number(alpha, "alpha", "fuse", low=0.0, high=1.0, low_inclusive=False)
     max_evidence = check_int(max_evidence, "max_evidence", "fuse", low=1)
+    if weak_p is not None:
+        weak_p = check_number(
+            weak_p, "weak_p", "fuse", low=0.0, high=1.0, low_inclusive=False, high_inclusive=False
+        )
+    seed = int(check_rng(rng, "fuse").integers(0, 2**31 - 1))
     if not items:
         raise ParameterError(
             "The 'graphs' parameter of fuse must hold at least one CoGraph. Got none instead."
@@ -335,10 +371,13 @@ def fuse(
     at_risk = sum({items[j].layer: items[j].n_tests for j in content}.values())
     n_tests = int(max(min(n * (n - 1) // 2, at_risk), n_edges))
     qvalue = fdr_bh(pvalue, n_tests=n_tests)
-    keep: NDArray[np.bool_] = np.asarray(qvalue <= alpha, dtype=bool)
-
     edge_a = (all_edges // n_acc).astype(np.int64)
     edge_b = (all_edges % n_acc).astype(np.int64)
+    group_p, groups = _group_test(edge_a, edge_b, pvalue, n, weak_p, alpha, seed)
+    # A pair significant on its own keeps its q-value; a weak pair of a significant
+    # group takes the group's p-value (floored, as weights are, away from zero).
+    qvalue = np.where(qvalue <= alpha, qvalue, np.minimum(qvalue, np.maximum(group_p, _P_FLOOR)))
+    keep: NDArray[np.bool_] = np.asarray(qvalue <= alpha, dtype=bool)
     best_q = np.ones(n)
     np.minimum.at(best_q, edge_a, qvalue)
     np.minimum.at(best_q, edge_b, qvalue)
@@ -368,4 +407,42 @@ def fuse(
         account_best_q=best_q,
         alpha=alpha,
         n_tests=n_tests,
+        group_pvalue=group_p[keep],
+        groups=groups,
     )
+
+
+def _group_test(
+    edge_a: NDArray[np.int64],
+    edge_b: NDArray[np.int64],
+    pvalue: NDArray[np.float64],
+    n: int,
+    weak_p: float | None,
+    alpha: float,
+    seed: int,
+) -> tuple[NDArray[np.float64], tuple[WeakGroup, ...]]:
+    """Per tested pair, the p-value of the significant weak group it lies in (1: none).
+
+    The tested pairs are every pair with a p-value in some graph; the others have
+    p = 1 and cannot be weak.
+    """
+    group_p = np.ones(pvalue.shape[0])
+    if weak_p is None:
+        return group_p, ()
+    found = weak_groups(
+        edge_a,
+        edge_b,
+        pvalue,
+        n_accounts=n,
+        level=weak_p,
+        alpha=alpha,
+        seed=seed,
+    )
+    significant = tuple(g for g in found if g.pvalue <= alpha)
+    weak = pvalue <= weak_p
+    for group in significant:
+        inside = np.zeros(n, dtype=bool)
+        inside[group.members] = True
+        in_group = weak & inside[edge_a] & inside[edge_b]
+        group_p[in_group] = np.minimum(group_p[in_group], group.pvalue)
+    return group_p, significant

@@ -1,0 +1,296 @@
+"""Groups of accounts tied by many individually weak pairs (group-level inference).
+
+A quiet network (paraphrased texts, hours of jitter, most posts camouflage)
+gives each of its pairs only weak evidence: too weak to pass a false-discovery
+rate over the millions of pairs at risk. But it gives *every* pair of its
+members some, and a set of fifteen accounts in which 70 of the 105 pairs are
+weakly suspicious is far beyond chance, while the same number of weak pairs
+scattered over the crowd is not. :func:`weak_groups` finds such sets and tests
+them as groups; :func:`botgraph.fuse` keeps the weak pairs inside a significant
+group as edges.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.special import gammaln
+from scipy.stats import binom
+
+from botgraph._validation import check_int, check_number
+
+__all__ = ["WeakGroup", "weak_groups"]
+
+_LN10 = float(np.log(10.0))
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class WeakGroup:
+    """A candidate group of accounts and its test.
+
+    Attributes
+    ----------
+    members : ndarray of int64
+        Account indices, ascending.
+    weak_pairs : int
+        Weak pairs among the members (``m`` in the Notes of :func:`weak_groups`).
+    tested_pairs : int
+        Tested pairs among the members (``t`` in the Notes).
+    log10_pvalue : float
+        ``log10`` of the group's p-value (a bound over every group of its size).
+    pruned : int
+        Accounts of the community the group came from that failed the member
+        test and were dropped.
+    """
+
+    members: NDArray[np.int64]
+    weak_pairs: int
+    tested_pairs: int
+    log10_pvalue: float
+    pruned: int
+
+    @property
+    def pvalue(self) -> float:
+        """The group's p-value, ``10 ** log10_pvalue``."""
+        return float(10.0**self.log10_pvalue)
+
+    def __repr__(self) -> str:
+        return (
+            f"WeakGroup(members={self.members.shape[0]}, weak_pairs={self.weak_pairs}, "
+            f"tested_pairs={self.tested_pairs}, log10_pvalue={self.log10_pvalue:.1f}, "
+            f"pruned={self.pruned})"
+        )
+
+
+def _log10_binom_sf(m: NDArray[np.int64], n: NDArray[np.int64], p: NDArray[np.float64]) -> Any:
+    """``log10 P(Bin(n, p) >= m)``, elementwise (0 where ``m <= 0``)."""
+    m, n, p = np.broadcast_arrays(np.asarray(m), np.asarray(n), np.asarray(p))
+    out = np.zeros(m.shape, dtype=np.float64)
+    some = m > 0
+    tail = np.atleast_1d(np.asarray(binom.logsf(m[some] - 1, n[some], p[some]), np.float64))
+    # Far in the tail logsf underflows to -inf; the first term of the sum, P(X = m),
+    # is then the whole of it to many digits.
+    deep = ~np.isfinite(tail)
+    tail[deep] = binom.logpmf(m[some][deep], n[some][deep], p[some][deep])
+    out[some] = tail / _LN10
+    return out
+
+
+def _log10_choose(n: int, k: int) -> float:
+    return float((gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1)) / _LN10)
+
+
+def weak_groups(
+    account_a: NDArray[np.int64],
+    account_b: NDArray[np.int64],
+    pvalue: NDArray[np.float64],
+    *,
+    n_accounts: int,
+    level: float = 0.3,
+    alpha: float = 0.05,
+    min_size: int = 3,
+    seed: int = 0,
+) -> tuple[WeakGroup, ...]:
+    r"""Find and test groups of accounts joined by many weak pairs.
+
+    Parameters
+    ----------
+    account_a, account_b : ndarray of int64
+        Every tested pair (account indices), each once: the pairs that have a
+        p-value. Pairs left out are never weak.
+    pvalue : ndarray of float64
+        Each pair's combined p-value (for example the Simes combination
+        :func:`botgraph.fuse` computes).
+    n_accounts : int
+        Number of accounts :math:`N` (the pairs' indices are below it).
+    level : float, default 0.3
+        A pair is *weak* when its p-value is at most this level :math:`\tau`,
+        in (0, 1).
+    alpha : float, default 0.05
+        Level of the member test used to prune candidates (see Notes), in (0, 1).
+    min_size : int, default 3
+        Fewest members of a group (>= 3).
+    seed : int, default 0
+        Seed of the community search (Leiden).
+
+    Returns
+    -------
+    tuple of WeakGroup
+        Every candidate group that kept at least ``min_size`` members after
+        pruning, with its p-value, most significant first. A caller keeps those
+        with ``pvalue <= alpha``.
+
+    Raises
+    ------
+    ParameterError
+        If a parameter is out of range.
+
+    Notes
+    -----
+    Of :math:`T` tested pairs, :math:`M` are weak. A group of :math:`k`
+    accounts with :math:`m` weak pairs among the :math:`t` tested pairs inside
+    it is compared with two null models, and must be improbable under both:
+
+    * *Scattered*: weak pairs form a random graph of density
+      :math:`\rho_0 = \max(M, \tau T) / \binom{N}{2}`, the larger of the
+      observed density and the density if every tested pair were weak with
+      probability :math:`\tau` (the most a valid p-value allows):
+      :math:`p_s = P(\mathrm{Bin}(\binom{k}{2}, \rho_0) \ge m)`.
+    * *Among the tested*: each tested pair is weak with the observed
+      probability :math:`q = M / T`, whichever accounts it joins:
+      :math:`p_t = P(\mathrm{Bin}(t, q) \ge m)`. Accounts that co-act a lot
+      (retweeters of the same posts, heavy users of one hashtag) are tested
+      against each other often, so they form dense pockets of tested pairs in
+      which weak pairs are common without any coordination; this model asks
+      for more weak pairs than the pocket's tested pairs explain.
+
+    The group's p-value is
+
+    .. math:: p = \binom{N}{k} \max(p_s, p_t),
+
+    a union bound over all :math:`\binom{N}{k}` groups of its size, which
+    pays for having searched for the group in the same data.
+
+    Candidates are the communities of the weak-pair graph (Leiden,
+    modularity). Each is pruned: while some member's weak ties inside the
+    group are not significant, the least significant member is dropped. Member
+    :math:`i`, with :math:`d_i` weak pairs of its :math:`t_i` tested ones in
+    all and :math:`d^{in}_i` of :math:`t^{in}_i` inside the group, passes when
+
+    .. math:: N \max\Bigl(P\bigl(\mathrm{Bin}(k - 1, \max(\rho_0,
+              \tfrac{d_i}{N-1})) \ge d^{in}_i\bigr),\;
+              P\bigl(\mathrm{Bin}(t^{in}_i, \max(q, \tfrac{d_i}{t_i}))
+              \ge d^{in}_i\bigr)\Bigr) \le \alpha,
+
+    so an account with weak pairs everywhere must concentrate them in the
+    group to stay. Far in the tail, where the binomial tail underflows, its
+    first term :math:`P(\mathrm{Bin} = m)` is used (equal to many digits).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> pairs = np.unique(np.sort(rng.integers(8, 2_000, (20_000, 2)), axis=1), axis=0)
+    >>> pairs = pairs[pairs[:, 0] < pairs[:, 1]]  # 2,000 accounts, about 20,000 tested pairs
+    >>> p = np.where(rng.uniform(size=len(pairs)) < 0.01, 0.1, 0.8)  # 1 % of them weak
+    >>> clique = np.column_stack(np.triu_indices(8, k=1))  # and every pair of accounts 0-7
+    >>> a, b = np.concatenate([pairs, clique]).T
+    >>> p = np.concatenate([p, np.full(len(clique), 0.2)])
+    >>> groups = weak_groups(a, b, p, n_accounts=2_000)
+    >>> groups[0].members.tolist(), groups[0].weak_pairs, groups[0].pvalue < 0.05
+    ([0, 1, 2, 3, 4, 5, 6, 7], 28, True)
+    """
+    level = check_number(
+        level, "level", "weak_groups", low=0.0, high=1.0, low_inclusive=False, high_inclusive=False
+    )
+    alpha = check_number(
+        alpha, "alpha", "weak_groups", low=0.0, high=1.0, low_inclusive=False, high_inclusive=False
+    )
+    min_size = check_int(min_size, "min_size", "weak_groups", low=3)
+    n = check_int(n_accounts, "n_accounts", "weak_groups", low=0)
+    a = np.asarray(account_a, dtype=np.int64)
+    b = np.asarray(account_b, dtype=np.int64)
+    p = np.asarray(pvalue, dtype=np.float64)
+    weak = p <= level
+    tested, m_all = int(p.shape[0]), int(np.count_nonzero(weak))
+    if n < min_size or m_all < 3:
+        return ()
+    null = _Null(
+        a=a,
+        b=b,
+        weak=weak,
+        n=n,
+        rho=min(1.0, max(m_all, level * tested) / (n * (n - 1) / 2)),
+        q=m_all / tested,
+        weak_degree=np.bincount(a[weak], minlength=n) + np.bincount(b[weak], minlength=n),
+        tested_degree=np.bincount(a, minlength=n) + np.bincount(b, minlength=n),
+    )
+    found = []
+    for community in _communities(a[weak], b[weak], n, seed):
+        if community.shape[0] < min_size:
+            continue
+        members = _prune(community, null, alpha, min_size)
+        k = int(members.shape[0])
+        if k < min_size:
+            continue
+        inside = np.zeros(n, dtype=bool)
+        inside[members] = True
+        both = inside[a] & inside[b]
+        t, m = int(np.count_nonzero(both)), int(np.count_nonzero(both & weak))
+        scattered = _log10_binom_sf(np.array(m), np.array(k * (k - 1) // 2), np.array(null.rho))
+        among = _log10_binom_sf(np.array(m), np.array(t), np.array(null.q))
+        log10_p = min(0.0, float(max(scattered, among)) + _log10_choose(n, k))
+        found.append(WeakGroup(np.sort(members), m, t, log10_p, int(community.shape[0]) - k))
+    found.sort(key=lambda g: (g.log10_pvalue, int(g.members[0])))
+    return tuple(found)
+
+
+@dataclass(frozen=True, slots=True)
+class _Null:
+    """The tested pairs and the two null models' rates (see weak_groups' Notes)."""
+
+    a: NDArray[np.int64]
+    b: NDArray[np.int64]
+    weak: NDArray[np.bool_]
+    n: int
+    rho: float
+    q: float
+    weak_degree: NDArray[np.int64]
+    tested_degree: NDArray[np.int64]
+
+
+def _communities(
+    ea: NDArray[np.int64], eb: NDArray[np.int64], n: int, seed: int
+) -> list[NDArray[np.int64]]:
+    """Leiden (modularity) communities of the weak-pair graph with at least one pair."""
+    import igraph as ig
+
+    graph = ig.Graph(n=n, edges=np.column_stack([ea, eb]).tolist(), directed=False)
+    # A private, seeded generator for this call only (as botgraph.communities does).
+    ig.set_random_number_generator(random.Random(seed))
+    try:
+        clustering = graph.community_leiden(
+            objective_function="modularity", resolution=1.0, n_iterations=-1
+        )
+    finally:
+        ig.set_random_number_generator(random)
+    membership = np.asarray(clustering.membership, dtype=np.int64)
+    touched = np.zeros(n, dtype=bool)
+    touched[ea] = True
+    touched[eb] = True
+    order = np.argsort(membership[touched], kind="stable")
+    nodes = np.flatnonzero(touched)[order]
+    cuts = np.flatnonzero(np.diff(membership[nodes])) + 1
+    return [part for part in np.split(nodes, cuts) if part.shape[0]]
+
+
+def _prune(
+    community: NDArray[np.int64], null: _Null, alpha: float, min_size: int
+) -> NDArray[np.int64]:
+    """Drop the least significant member until every member passes the member test."""
+    members = np.asarray(community, dtype=np.int64)
+    n = null.n
+    log10_alpha, log10_n = float(np.log10(alpha)), float(np.log10(n))
+    while members.shape[0] >= min_size:
+        inside = np.zeros(n, dtype=bool)
+        inside[members] = True
+        both = inside[null.a] & inside[null.b]
+        weak_in = both & null.weak
+        ta, tb, wa, wb = null.a[both], null.b[both], null.a[weak_in], null.b[weak_in]
+        t_in = (np.bincount(ta, minlength=n) + np.bincount(tb, minlength=n))[members]
+        d_in = (np.bincount(wa, minlength=n) + np.bincount(wb, minlength=n))[members]
+        k = int(members.shape[0])
+        scattered = _log10_binom_sf(
+            d_in, np.full(k, k - 1), np.maximum(null.rho, null.weak_degree[members] / (n - 1))
+        )
+        among = _log10_binom_sf(d_in, t_in, np.full(k, null.q))
+        log10_p = np.maximum(scattered, among) + log10_n
+        worst = int(np.argmax(log10_p))
+        if log10_p[worst] <= log10_alpha:
+            return members
+        members = np.delete(members, worst)
+    return members[:0]

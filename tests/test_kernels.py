@@ -291,6 +291,133 @@ def test_min_pairs_and_min_keys_drop_edges(engine: str, min_pairs: int, min_keys
     assert got.n_pairs == every.n_pairs
 
 
+def _filtered_scenarios() -> dict[str, tuple[Events, float]]:
+    """Edge cases for min_pairs/min_keys: ties, equal times, repeats, window edges."""
+    rng = np.random.default_rng(21)
+    n = 1500
+    heavy = _sorted(
+        np.minimum(rng.zipf(1.6, n) - 1, 99),
+        np.minimum(rng.zipf(1.4, n) - 1, 199),
+        rng.integers(0, 1500, n),
+        rng.permutation(n),
+    )
+    return {
+        "ties": (_random_events(rng, 500, n_keys=5, n_accounts=20, span=60), 7.0),
+        "fractional": (
+            _random_events(rng, 400, n_keys=4, n_accounts=15, span=40, fractional=True),
+            2.5,
+        ),
+        # Time 7: accounts 0 and 1 twice each, 2 once; 3 a second late (zero window).
+        "equal_times": (_sorted([0, 1, 2, 3, 0, 1], [5] * 6, [7, 7, 7, 8, 7, 7], range(6)), 0.0),
+        # Account 0 repeats the key: its pairs with 1 multiply, 2 comes too late.
+        "repeating": (
+            _sorted([0, 0, 1, 0, 1, 0, 2], [3] * 7, [0, 1, 2, 3, 4, 5, 70], range(10, 17)),
+            60.0,
+        ),
+        # 0 and 1 meet exactly at the window on key 0; just outside it on key 1.
+        "window_edge": (
+            _sorted([0, 1, 0, 1, 2], [0, 0, 1, 1, 1], [0.0, 10.0, 50.0, 60.0 + 1e-9, 60.0],
+                    range(5)),
+            10.0,
+        ),
+        "heavy": (heavy, 60.0),
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("scenario", sorted(_filtered_scenarios()))
+@pytest.mark.parametrize(("min_pairs", "min_keys"), [(2, 1), (3, 1), (1, 2), (2, 2)])
+@pytest.mark.parametrize(("chunk_pairs", "threads"), [(10**9, 1), (10**9, 3), (4, 2), (1, 1)])
+def test_filtered_path_equals_reference(
+    numba_engine: str, scenario: str, min_pairs: int, min_keys: int, chunk_pairs: int, threads: int
+) -> None:
+    # min_pairs or min_keys above 1: partners first, then only the kept pairs in full;
+    # small chunk_pairs split it into several account ranges and kept sub-ranges.
+    events, window = _filtered_scenarios()[scenario]
+    got = _check(
+        events,
+        window=window,
+        engine=numba_engine,
+        min_pairs=min_pairs,
+        min_keys=min_keys,
+        chunk_pairs=chunk_pairs,
+        threads=threads,
+    )
+    assert np.all(got.pairs >= min_pairs) and np.all(got.keys >= min_keys)
+
+
+def test_filtered_path_repeats_and_window_edge_by_hand(numba_engine: str) -> None:
+    events, window = _filtered_scenarios()["repeating"]
+    got = _check(events, window=window, engine=numba_engine, min_pairs=2)
+    assert (got.account_a.tolist(), got.account_b.tolist(), got.pairs.tolist()) == ([0], [1], [8])
+    events, window = _filtered_scenarios()["window_edge"]
+    got = _check(events, window=window, engine=numba_engine, min_pairs=2)
+    assert len(got) == 0  # 0-1 co-act once (at exactly 10 s); the second gap is 10 + 1e-9
+    got = _check(events, window=window, engine=numba_engine, min_pairs=1)
+    assert got.pairs.tolist() == [1, 1, 1]
+    events, window = _filtered_scenarios()["equal_times"]
+    got = _check(events, window=window, engine=numba_engine, min_pairs=2)
+    assert (got.account_a.tolist(), got.account_b.tolist(), got.pairs.tolist()) == (
+        [0, 0, 1],
+        [1, 2, 2],
+        [4, 2, 2],
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.integers(0, 5),  # account
+            st.integers(0, 3),  # key
+            st.one_of(st.integers(0, 30).map(float), st.floats(0, 30, allow_nan=False)),
+        ),
+        max_size=60,
+    ),
+    window=st.sampled_from([0.0, 1.0, 3.0, 10.0]),
+    min_pairs=st.integers(1, 4),
+    min_keys=st.integers(1, 3),
+    chunk_pairs=st.sampled_from([1, 3, 10**9]),
+    threads=st.integers(1, 3),
+)
+def test_property_filtered_equal_to_reference(
+    rows: list[tuple[int, int, float]],
+    window: float,
+    min_pairs: int,
+    min_keys: int,
+    chunk_pairs: int,
+    threads: int,
+) -> None:
+    pytest.importorskip("numba")
+    acc, key, time = ([r[i] for r in rows] for i in range(3))
+    events = _sorted(acc, key, time, range(len(rows)))
+    _check(
+        events,
+        window=window,
+        engine="numba",
+        n_accounts=6,
+        min_pairs=min_pairs,
+        min_keys=min_keys,
+        chunk_pairs=chunk_pairs,
+        threads=threads,
+    )
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("parts", [1, 2, 3, 7])
+def test_thread_cuts_balance_the_candidate_pairs(numba_engine: str, seed: int, parts: int) -> None:
+    # _k_cuts finds the positions numpy.searchsorted finds on the running pair counts.
+    compiled = kernels._compiled()
+    assert compiled is not None
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 50))
+    span = rng.integers(1, 6, n) * (rng.random(n) < 0.7) + 1
+    ends = np.minimum(np.arange(n) + span, n).astype(np.int32)
+    cut = np.zeros(parts + 1, dtype=np.int64)
+    compiled["_k_cuts"](ends, cut)
+    cumulative = np.cumsum(ends - np.arange(n))
+    assert cut.tolist() == kernels._splits(cumulative.astype(np.int64), parts)
+
+
 def test_wide_codes_use_int64_payload(numba_engine: str) -> None:
     # Record indices beyond int32 switch the kernel to its int64 payload.
     rng = np.random.default_rng(12)
@@ -506,3 +633,48 @@ def test_expected_coactions_threaded_slices_equal_scipy_path() -> None:
     fast = expected_coactions(incidence.indptr, incidence.indices, incidence.data, rate, a, b)
     assert fast is not None
     assert np.array_equal(fast, _expected_scipy(incidence, rate, a, b))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_expected_coactions_in_any_edge_order(seed: int) -> None:
+    # The row of account_a is scattered once per run of its edges; shuffled edges
+    # (runs broken up, a pair given both ways round) must give the same sums.
+    from botgraph._kernels import expected_coactions
+    from botgraph.significance import _expected_scipy
+
+    gen = np.random.default_rng(30 + seed)
+    n_accounts, n_keys = 50, 200
+    dense = gen.poisson(0.2, size=(n_accounts, n_keys))
+    dense[3] = 1 + gen.poisson(1.0, size=n_keys)  # long rows: both walking strategies
+    incidence = sp.csr_array(dense.astype(np.float64))
+    incidence.sort_indices()
+    rate = gen.random(n_keys) * gen.choice([0.01, 1.0, 10.0], size=n_keys)
+    a, b = (x.astype(np.int64) for x in np.triu_indices(n_accounts, 1))
+    order = gen.permutation(a.shape[0])
+    swap = gen.random(a.shape[0]) < 0.5
+    edge_a = np.where(swap, b, a)[order]
+    edge_b = np.where(swap, a, b)[order]
+    fast = expected_coactions(incidence.indptr, incidence.indices, incidence.data, rate, edge_a,
+                              edge_b)  # fmt: skip
+    assert fast is not None
+    reference = _expected_scipy(incidence, rate, a, b)[order]
+    assert fast.tobytes() == reference.tobytes()
+
+
+def test_key_time_spans(numba_engine: str) -> None:
+    from botgraph._kernels import key_time_spans
+
+    key = np.array([0, 0, 0, 2, 3, 3])
+    time = np.array([1.0, 1.0, 4.5, 7.0, 2.0, 9.0])
+    spans = key_time_spans(key, time, 5)
+    assert spans is not None
+    assert spans[0].tolist() == [1.0, np.inf, 7.0, 2.0, np.inf]
+    assert spans[1].tolist() == [4.5, -np.inf, 7.0, 9.0, -np.inf]
+    # Anything but sorted events with codes in range: None (the caller's general path).
+    assert key_time_spans(key[::-1], time[::-1], 5) is None
+    assert key_time_spans(key, np.array([1.0, 0.5, 4.5, 7.0, 2.0, 9.0]), 5) is None
+    assert key_time_spans(key, np.array([1.0, np.nan, 4.5, 7.0, 2.0, 9.0]), 5) is None
+    assert key_time_spans(key, time, 3) is None
+    assert key_time_spans(key - 1, time, 5) is None
+    empty = key_time_spans(np.zeros(0, dtype=np.int64), np.zeros(0), 2)
+    assert empty is not None and empty[0].tolist() == [np.inf, np.inf]

@@ -250,3 +250,130 @@ def test_key_lifetimes_sorted_and_unsorted_events_agree(seed: int) -> None:
             for k in range(bip.keys.shape[0])
         ]
         assert np.allclose(fast, np.clip(np.array(spans) + 2 * window, 2 * window, 6 * DAY))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_expected_on_shared_keys_is_bit_identical(seed: int) -> None:
+    # Keys of one user and keys of rate 0 (left out, informative=False) are dropped
+    # before the merge: the sums must not change in a single bit, on both paths.
+    import scipy.sparse as sp
+
+    from botgraph._kernels import expected_coactions
+    from botgraph.significance import _expected, _expected_scipy, key_users
+
+    gen = np.random.default_rng(seed)
+    n_accounts, n_keys = 60, 300
+    dense = gen.poisson(0.15, size=(n_accounts, n_keys))
+    dense[:, : n_keys // 3] = 0
+    dense[gen.integers(0, n_accounts, n_keys // 3), np.arange(n_keys // 3)] = 1  # one user
+    third = n_keys // 3
+    dense[0, third:] = 1 + gen.poisson(2.0, size=n_keys - third)  # heavy: binary search
+    incidence = sp.csr_array(dense)
+    rate = gen.random(n_keys) * gen.choice([0.01, 1.0, 10.0], size=n_keys)
+    rate[gen.random(n_keys) < 0.2] = 0.0  # uninformative keys
+    a, b = (x.astype(np.int64) for x in np.triu_indices(n_accounts, 1))
+    full = sp.csr_array(dense.astype(np.float64))
+    full.sort_indices()
+    reference = _expected_scipy(full, rate, a, b)
+    kernel = expected_coactions(full.indptr, full.indices, full.data, rate, a, b)
+    users = key_users(incidence)
+    assert int((users == 1).sum()) > 10
+    got = _expected(incidence, rate, users, a, b)
+    assert got.tobytes() == reference.tobytes()
+    assert kernel is None or kernel.tobytes() == got.tobytes()
+    assert (got > 0).mean() > 0.5
+
+
+def test_expected_sorts_a_copy_of_unsorted_indices(monkeypatch: pytest.MonkeyPatch) -> None:
+    import scipy.sparse as sp
+
+    import botgraph._kernels as kernels
+    from botgraph.significance import _expected, key_users
+
+    # Columns given out of order; the scipy path (no numba) gives the same sums.
+    indptr = np.array([0, 3, 5, 6])
+    indices = np.array([2, 0, 1, 1, 2, 0], dtype=np.int32)
+    data = np.array([1, 2, 3, 4, 5, 6], dtype=np.int64)
+    incidence = sp.csr_array((data, indices, indptr), shape=(3, 3))
+    incidence.has_sorted_indices = False
+    rate = np.array([0.5, 0.25, 0.125])
+    a, b = np.array([0, 0, 1]), np.array([1, 2, 2])
+    want = [min(3 * 4 * 0.25, 3) + min(1 * 5 * 0.125, 1), min(2 * 6 * 0.5, 2), 0.0]
+    got = _expected(incidence, rate, key_users(incidence), a, b)
+    assert got.tolist() == want
+    assert indices.tolist() == [2, 0, 1, 1, 2, 0]  # the caller's matrix is untouched
+    monkeypatch.setattr(kernels, "_compiled", lambda: None)
+    assert _expected(incidence, rate, key_users(incidence), a, b).tolist() == want
+
+
+@pytest.mark.parametrize("period_h", [0.5, 2.0, 6.0])
+def test_project_bipartite_statistics_equal_the_public_functions(period_h: float) -> None:
+    # project_bipartite counts key users and rates once; the result must be what the
+    # public functions give, including a period shorter than the window (2w = 2 h).
+    from botgraph.projection import project_bipartite, saturated_keys
+    from botgraph.significance import coaction_significance
+
+    gen = np.random.default_rng(5)
+    rows = [
+        {"account_id": f"a{i}", "timestamp": 300.0 * i, "text": "thank you so much"}
+        for i in range(60)
+    ]
+    rows += [
+        {
+            "account_id": f"b{gen.integers(12)}",
+            "timestamp": float(gen.integers(0, 6 * 3600)),
+            "text": f"phrase {gen.integers(5)}",
+        }
+        for _ in range(200)
+    ]
+    recs = botgraph.ingest(rows)
+    bip = botgraph.traces(recs, "text")
+    period = period_h * 3600
+    for skip in (False, True):
+        got = project_bipartite(
+            bip,
+            window=3600,
+            record_ids=recs.record_id,
+            period=period,
+            skip_uninformative=skip,
+            min_pairs=2,
+        )
+        saturated = saturated_keys(bip, window=3600, period=period)
+        want_capped = tuple(str(k) for k in bip.keys[saturated]) if skip else ()
+        assert got.capped_keys == want_capped
+        sig = coaction_significance(
+            got, bip, period=period, informative=~saturated if skip else None
+        )
+        assert got.expected.tobytes() == sig.expected.tobytes()
+        assert got.pvalue.tobytes() == sig.pvalue.tobytes()
+        assert (
+            (got.n_tests, got.period)
+            == (sig.n_tests, sig.period)
+            == (pairs_at_risk(bip), max(period, 7200.0))
+        )
+        assert len(got.capped_keys) > 0 if skip else len(got) > 0
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_key_lifetimes_with_and_without_the_compiled_pass(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import botgraph._kernels as kernels
+    from botgraph.significance import key_lifetimes
+
+    gen = np.random.default_rng(40 + seed)
+    rows = [
+        {
+            "account_id": f"a{gen.integers(15)}",
+            "timestamp": float(gen.integers(0, 3 * DAY)),
+            "text": f"phrase {gen.integers(8)}",
+        }
+        for _ in range(200)
+    ]
+    bip = botgraph.traces(botgraph.ingest(rows), "text")
+    compiled = key_lifetimes(bip, window=60, period=2 * DAY)
+    monkeypatch.setattr(kernels, "_compiled", lambda: None)
+    assert kernels.key_time_spans(bip.event_key, bip.event_time, 8) is None
+    numpy_path = key_lifetimes(bip, window=60, period=2 * DAY)
+    assert compiled.tobytes() == numpy_path.tobytes()
+    assert (compiled > 120).any() and (compiled == 2 * DAY).any()

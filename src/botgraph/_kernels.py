@@ -29,6 +29,23 @@ The kernel makes these passes over the events (sorted by key, then time):
    in the same order as :func:`botgraph.projection.aggregate_pairs`: the results
    are bit-identical, for integer and fractional times alike.
 
+With ``min_pairs`` or ``min_keys`` above 1 (as :func:`botgraph.detect` asks), most
+pairs belong to edges that are dropped (at 10^7 events and a 60 s window, 5 % of
+8 * 10^7 pairs are kept), so step 2 is split in two:
+
+2a. *Partners and marks.* Ranges hold up to 6 * ``chunk_pairs`` pairs (3 * with
+    ``min_keys``), since a scan writes only each pair's ``account_b`` (and key)
+    into its bucket: 4 bytes a pair (8). A pass over each bucket counts the pairs
+    (and keys) per partner in the table of step 3 and marks the pairs of the edges
+    that are kept, as a bitmap of one bit a pair.
+2b. *Kept pairs.* A second scan enumerates the pairs in the same order, follows
+    each account's slot in its bucket, and writes in full (24 bytes) only the pairs
+    whose bit is set, in sub-ranges of at most ``chunk_pairs`` kept pairs, for
+    steps 3 and 4 as above.
+
+Each bucket then holds the same pairs of every kept edge in the same order as
+without the filter, so the results are the same bits.
+
 An edge lives in exactly one bucket, so it is complete after its range, and
 edges come out sorted by ``(account_a, account_b)``. The passes run on several
 threads (the kernels release the GIL): consecutive event slices of about equal
@@ -60,7 +77,13 @@ from botgraph._jit import compile_kernels
 from botgraph._validation import check_choice, check_int, check_number
 from botgraph.errors import MissingDependencyError, ParameterError
 
-__all__ = ["EdgeArrays", "expected_coactions", "numba_available", "project_edges"]
+__all__ = [
+    "EdgeArrays",
+    "expected_coactions",
+    "key_time_spans",
+    "numba_available",
+    "project_edges",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -309,6 +332,32 @@ def _k_window_ends(key: Any, time: Any, window: float, ends: Any) -> None:
         ends[i] = j
 
 
+def _k_cuts(ends: Any, cut: Any) -> None:
+    """Event positions ``cut[1:-1]`` splitting the candidate pairs into about equal parts.
+
+    Event ``i`` has ``ends[i] - i - 1`` candidate pairs; ``cut[p]`` is the first
+    position where the running count reaches ``p / parts`` of the total, as
+    :func:`numpy.searchsorted` would place it (``cut[0] = 0``, ``cut[-1] = n``).
+    """
+    n = ends.shape[0]
+    parts = cut.shape[0] - 1
+    total = 0
+    for i in range(n):
+        total += ends[i] - i
+    cut[0] = 0
+    cut[parts] = n
+    p = 1
+    running = 0
+    for i in range(n):
+        running += ends[i] - i
+        while p < parts and running >= total * p // parts:
+            cut[p] = i
+            p += 1
+    while p < parts:
+        cut[p] = n
+        p += 1
+
+
 def _k_count(account: Any, ends: Any, lo: int, hi: int, counts: Any) -> None:
     """Add to ``counts[a]`` the pairs of events ``lo:hi`` whose smaller account is ``a``."""
     for i in range(lo, hi):
@@ -369,6 +418,189 @@ def _k_fill(
                 p_b[c] = ai
                 p_key[c] = k
                 p_dt[c] = time[j] - ti
+                p_ra[c] = record[j]
+                p_rb[c] = ri
+
+
+def _k_fill_partner(
+    account: Any,
+    key: Any,
+    ends: Any,
+    lo: int,
+    hi: int,
+    acc_lo: int,
+    acc_hi: int,
+    cursor: Any,
+    p_b: Any,
+    p_key: Any,
+    with_keys: bool,
+) -> None:
+    """As :func:`_k_fill`, but only ``account_b`` (and the key when *with_keys*) of a pair.
+
+    The first pass of the filtered path (``min_pairs`` or ``min_keys`` above 1):
+    4 bytes a pair (8 with keys) are enough to find the edges that are kept.
+    """
+    for i in range(lo, hi):
+        ai = account[i]
+        if ai < acc_lo or ends[i] == i + 1:
+            continue
+        k = key[i]
+        for j in range(i + 1, ends[i]):
+            aj = account[j]
+            if ai < aj:
+                if ai < acc_hi:
+                    c = cursor[ai - acc_lo]
+                    cursor[ai - acc_lo] = c + 1
+                    p_b[c] = aj
+                    if with_keys:
+                        p_key[c] = k
+            elif aj < ai and acc_lo <= aj < acc_hi:
+                c = cursor[aj - acc_lo]
+                cursor[aj - acc_lo] = c + 1
+                p_b[c] = ai
+                if with_keys:
+                    p_key[c] = k
+
+
+def _k_mark(
+    p_b: Any,
+    p_key: Any,
+    bucket: Any,
+    part_counts: Any,
+    u_lo: int,
+    u_hi: int,
+    n_accounts: int,
+    min_pairs: int,
+    min_keys: int,
+    with_keys: bool,
+    kept_count: Any,
+    n_kept: Any,
+) -> None:
+    """Mark the pairs of kept edges in buckets ``u_lo:u_hi`` (pairs, keys per partner).
+
+    ``part_counts[t, u]``: pairs of bucket ``u`` written by thread ``t`` (they follow
+    those of threads before it). Every pair of an edge that is not kept gets the
+    partner ``-1``; ``kept_count[t, u]`` counts the kept pairs of thread ``t`` and
+    ``n_kept[u]`` the kept edges of bucket ``u``.
+    """
+    state = np.empty((n_accounts, 4), dtype=p_b.dtype)
+    state[:, 0] = -1
+    biggest = 1
+    for u in range(u_lo, u_hi):
+        biggest = max(biggest, bucket[u + 1] - bucket[u])
+    touched = np.empty(biggest, dtype=np.int64)
+    threads = part_counts.shape[0]
+    for u in range(u_lo, u_hi):
+        n_touched = 0
+        for c in range(bucket[u], bucket[u + 1]):
+            b = p_b[c]
+            if state[b, 0] != u:
+                state[b, 0] = u
+                state[b, 1] = 1
+                state[b, 2] = 1
+                if with_keys:
+                    state[b, 3] = p_key[c]
+                touched[n_touched] = b
+                n_touched += 1
+            else:
+                state[b, 1] += 1
+                if with_keys and p_key[c] != state[b, 3]:
+                    state[b, 3] = p_key[c]
+                    state[b, 2] += 1
+        edges = 0
+        for x in range(n_touched):
+            b = touched[x]
+            if state[b, 1] >= min_pairs and (not with_keys or state[b, 2] >= min_keys):
+                edges += 1
+        n_kept[u] = edges
+        c = bucket[u]
+        for t in range(threads):
+            end = c + part_counts[t, u]
+            kept = 0
+            while c < end:
+                b = p_b[c]
+                if state[b, 1] >= min_pairs and (not with_keys or state[b, 2] >= min_keys):
+                    kept += 1
+                else:
+                    p_b[c] = -1
+                c += 1
+            kept_count[t, u] = kept
+
+
+def _k_pack(marks: Any, lo: int, hi: int, bits: Any) -> None:
+    """Bytes ``lo:hi`` of the bitmap of kept slots: bit ``s % 8`` of byte ``s // 8``."""
+    m = marks.shape[0]
+    for x in range(lo, hi):
+        value = 0
+        for bit in range(8):
+            s = 8 * x + bit
+            if s < m and marks[s] >= 0:
+                value |= 1 << bit
+        bits[x] = value
+
+
+def _k_fill_kept(
+    account: Any,
+    key: Any,
+    time: Any,
+    record: Any,
+    ends: Any,
+    lo: int,
+    hi: int,
+    acc_lo: int,
+    acc_hi: int,
+    slot: Any,
+    kept_bits: Any,
+    cursor: Any,
+    p_b: Any,
+    p_key: Any,
+    p_dt: Any,
+    p_ra: Any,
+    p_rb: Any,
+) -> None:
+    """As :func:`_k_fill`, but only the pairs that :func:`_k_mark` kept.
+
+    The scan enumerates the pairs in the order :func:`_k_fill_partner` did, so the
+    next pair of account ``a`` is the one at slot ``s = slot[a - acc_lo]``, kept
+    when bit ``s`` of ``kept_bits`` is set (:func:`_k_pack`; a bitmap stays in cache
+    where the marks would not). Accounts with no kept edge have ``slot`` -1 and
+    are passed over.
+    """
+    for i in range(lo, hi):
+        ai = account[i]
+        if ai < acc_lo or ends[i] == i + 1:
+            continue
+        k = key[i]
+        ti = time[i]
+        ri = record[i]
+        for j in range(i + 1, ends[i]):
+            aj = account[j]
+            if ai < aj:
+                if ai >= acc_hi:
+                    continue
+                u = ai - acc_lo
+            elif aj < ai:
+                if aj < acc_lo or aj >= acc_hi:
+                    continue
+                u = aj - acc_lo
+            else:
+                continue
+            s = slot[u]
+            if s < 0:
+                continue
+            slot[u] = s + 1
+            if not (kept_bits[s >> 3] >> (s & 7)) & 1:
+                continue
+            c = cursor[u]
+            cursor[u] = c + 1
+            p_key[c] = k
+            p_dt[c] = time[j] - ti
+            if ai < aj:
+                p_b[c] = aj
+                p_ra[c] = ri
+                p_rb[c] = record[j]
+            else:
+                p_b[c] = ai
                 p_ra[c] = record[j]
                 p_rb[c] = ri
 
@@ -553,25 +785,64 @@ def _k_reduce(
             c = d
 
 
+def _k_key_spans(key: Any, time: Any, first: Any, last: Any) -> bool:
+    """First and last time of each key, if the events are sorted by key, then time.
+
+    Returns False (leaving *first* and *last* partly written) as soon as an event
+    is out of order, an event time is NaN next to another of its key, or a key
+    code is outside ``[0, len(first))``: the caller then takes its general path.
+    """
+    n = key.shape[0]
+    n_keys = first.shape[0]
+    for i in range(n):
+        k = key[i]
+        if k < 0 or k >= n_keys:
+            return False
+        if i == 0:
+            first[k] = time[i]
+            continue
+        before = key[i - 1]
+        if k < before:
+            return False
+        if k == before:
+            if not time[i] >= time[i - 1]:
+                return False
+        else:
+            last[before] = time[i - 1]
+            first[k] = time[i]
+    if n > 0:
+        last[key[n - 1]] = time[n - 1]
+    return True
+
+
 def _k_expected(
     indptr: Any, indices: Any, data: Any, rate: Any, edge_a: Any, edge_b: Any, out: Any
 ) -> None:
     """``out[e] = sum over keys k shared by a, b of min(m_ak m_bk rate_k, m_ak, m_bk)``.
 
     ``indptr``, ``indices``, ``data``: the account x key incidence in CSR form with
-    sorted column indices. Shared keys are met in ascending key order and added
-    from 0.0, the order the scipy path of
+    sorted column indices (``rate`` has one entry per column). Shared keys are met
+    in ascending key order and added from 0.0, the order the scipy path of
     :func:`botgraph.significance.coaction_significance` adds them in.
+
+    The row of ``a`` is scattered into a table indexed by column (once for a run
+    of edges of one ``a``: edges come sorted by account), then ``b``'s row is
+    walked and looked up there; when ``b``'s row is much longer, ``a``'s row is
+    walked instead, each key found by binary search in ``b``'s. The terms are the
+    same in the same order either way (the product and the minimum are symmetric).
     """
+    n_cols = rate.shape[0]
+    value = np.empty(n_cols, dtype=np.float64)
+    owner = np.full(n_cols, -1, dtype=np.int64)
+    current = -1
     for e in range(edge_a.shape[0]):
-        i, i_end = indptr[edge_a[e]], indptr[edge_a[e] + 1]
-        j, j_end = indptr[edge_b[e]], indptr[edge_b[e] + 1]
-        if (i_end - i) > (j_end - j):  # walk the shorter row: the sum is symmetric
-            i, i_end, j, j_end = j, j_end, i, i_end
+        a = edge_a[e]
+        b = edge_b[e]
+        i, i_end = indptr[a], indptr[a + 1]
+        j, j_end = indptr[b], indptr[b + 1]
         total = 0.0
         if (j_end - j) > 16 * (i_end - i):
-            # One account used far more keys: find each key of the shorter row by
-            # binary search in the longer one (same keys, same ascending order).
+            # b used far more keys: find each key of a by binary search in b's row.
             while i < i_end and j < j_end:
                 ki = indices[i]
                 lo, hi = j, j_end
@@ -592,21 +863,19 @@ def _k_expected(
                 i += 1
             out[e] = total
             continue
-        while i < i_end and j < j_end:
-            ki = indices[i]
-            kj = indices[j]
-            if ki < kj:
-                i += 1
-            elif kj < ki:
-                j += 1
-            else:
-                ma = data[i]
-                mb = data[j]
-                term = (ma * mb) * rate[ki]
+        if a != current:
+            for x in range(i, i_end):
+                value[indices[x]] = data[x]
+                owner[indices[x]] = a
+            current = a
+        for x in range(j, j_end):
+            k = indices[x]
+            if owner[k] == a:
+                ma = value[k]
+                mb = data[x]
+                term = (ma * mb) * rate[k]
                 smaller = ma if ma < mb else mb
                 total += term if term < smaller else smaller
-                i += 1
-                j += 1
         out[e] = total
 
 
@@ -621,10 +890,16 @@ _HELPERS = (
 )
 _KERNELS = (
     "_k_window_ends",
+    "_k_cuts",
     "_k_count",
     "_k_fill",
+    "_k_fill_partner",
+    "_k_mark",
+    "_k_pack",
+    "_k_fill_kept",
     "_k_group",
     "_k_reduce",
+    "_k_key_spans",
     "_k_expected",
 )
 #: {"kernels": dict of compiled kernels, or None when numba is unusable}, once loaded.
@@ -676,6 +951,22 @@ def _warm_up(kernels: dict[str, Any]) -> None:
         chunk_pairs=CHUNK_PAIRS,
         threads=1,
     )
+    _numba_edges(  # the filtered path's kernels
+        kernels,
+        np.array([0, 1, 0, 1], dtype=np.int64),
+        np.array([0, 0, 0, 0], dtype=np.int64),
+        np.array([0.0, 1.0, 2.0, 3.0]),
+        np.arange(4, dtype=np.int64),
+        window=10.0,
+        n_accounts=2,
+        specificity=np.ones(1),
+        max_evidence=1,
+        min_pairs=2,
+        min_keys=2,
+        chunk_pairs=CHUNK_PAIRS,
+        threads=1,
+    )
+    kernels["_k_key_spans"](np.zeros(2, dtype=np.int64), np.zeros(2), np.zeros(1), np.zeros(1))
     kernels["_k_expected"](
         np.array([0, 1, 2], dtype=np.int32),
         np.array([0, 0], dtype=np.int32),
@@ -717,7 +1008,10 @@ def expected_coactions(
     ``sum_k min(m_ak m_bk rate_k, m_ak, m_bk)`` over the keys ``k`` both accounts
     used, from the CSR arrays (sorted indices) of the account x key incidence;
     see :func:`botgraph.significance.coaction_significance`. Time is linear in the
-    two accounts' key counts per edge, memory one float per edge.
+    partner's key count per edge (or the smaller count times its logarithm when
+    the other is more than 16 times longer), plus each account's key count once
+    per run of its edges (edges sorted by account); memory one float per edge,
+    and 16 bytes per key column per thread (pass only the columns that matter).
 
     Examples
     --------
@@ -759,6 +1053,34 @@ def expected_coactions(
     for p, r in zip(parts, results, strict=True):
         out[p] = r
     return out
+
+
+def key_time_spans(
+    key: NDArray[np.int64], time: NDArray[np.float64], n_keys: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
+    """First and last time of every key in one compiled pass, or None.
+
+    None when numba is not available, or when the events are not sorted by key,
+    then time (or a key code is out of range): the caller's general path decides
+    then. Keys without events get ``inf`` and ``-inf``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> spans = key_time_spans(np.array([0, 0, 2]), np.array([1.0, 5.0, 3.0]), 3)
+    >>> None if spans is None else [s.tolist() for s in spans]
+    [[1.0, inf, 3.0], [5.0, -inf, 3.0]]
+    """
+    kernels = _compiled()
+    if kernels is None:
+        return None
+    first = np.full(n_keys, np.inf)
+    last = np.full(n_keys, -np.inf)
+    key = np.ascontiguousarray(key, dtype=np.int64)
+    time = np.ascontiguousarray(time, dtype=np.float64)
+    if not kernels["_k_key_spans"](_read_only(key), _read_only(time), first, last):
+        return None
+    return first, last
 
 
 def _default_threads() -> int:
@@ -842,19 +1164,20 @@ class _Output:
 
 
 class _Clock:
-    """Wall time per named phase, summed over repeats (for debug logging)."""
+    """Wall and CPU time per named phase, summed over repeats (for debug logging)."""
 
     def __init__(self) -> None:
-        self.last = _time.perf_counter()
-        self.phases: dict[str, float] = {}
+        self.last = (_time.perf_counter(), _time.process_time())
+        self.phases: dict[str, tuple[float, float]] = {}
 
     def lap(self, phase: str) -> None:
-        now = _time.perf_counter()
-        self.phases[phase] = self.phases.get(phase, 0.0) + now - self.last
+        now = (_time.perf_counter(), _time.process_time())
+        wall, cpu = self.phases.get(phase, (0.0, 0.0))
+        self.phases[phase] = (wall + now[0] - self.last[0], cpu + now[1] - self.last[1])
         self.last = now
 
     def __str__(self) -> str:
-        return ", ".join(f"{k} {v:.2f} s" for k, v in self.phases.items())
+        return ", ".join(f"{k} {w:.2f} s (CPU {c:.2f} s)" for k, (w, c) in self.phases.items())
 
 
 def _read_only(array: NDArray[Any]) -> NDArray[Any]:
@@ -890,30 +1213,35 @@ class _Job:
     events: tuple[NDArray[Any], ...]  # account, key, time, record, ends
     slices: list[tuple[int, int]]  # event slice of each thread
     counts: NDArray[np.int64]  # pairs per (thread, account_a)
-    payload: tuple[NDArray[Any], ...]  # account_b, key, dt, record_a, record_b
+    small: type  # integer type of the payload
     specificity: NDArray[np.float64]
     n_accounts: int
     max_evidence: int
     min_pairs: int
     min_keys: int
+    chunk_pairs: int
     account_bits: int
     out: _Output
     clock: _Clock
+    payload: tuple[NDArray[Any], ...] = ()  # account_b, key, dt, record_a, record_b
     n_edges: int = 0
     n_evidence: int = 0
 
     def run(self, tasks: list[Callable[[], Any]]) -> None:
         _run(self.pool, tasks)
 
+    def ensure_payload(self, n_pairs: int) -> None:
+        """Room for *n_pairs* pairs in the payload (allocated on first need)."""
+        if not self.payload or self.payload[0].shape[0] < n_pairs:
+            self.payload = ()
+            s = self.small
+            self.payload = tuple(np.empty(n_pairs, dtype=t) for t in (s, s, np.float64, s, s))
+
     def project_range(self, acc_lo: int, acc_hi: int) -> None:
         """Bucket, group and reduce the pairs whose ``account_a`` is in ``acc_lo:acc_hi``."""
-        threads = len(self.slices)
         counts = self.counts[:, acc_lo:acc_hi]
-        bucket = np.zeros(acc_hi - acc_lo + 1, dtype=np.int64)
-        np.cumsum(counts.sum(axis=0), out=bucket[1:])
-        # Thread t's pairs of an account follow those of threads < t, so every bucket
-        # keeps the enumeration order (ascending key) of a single scan.
-        cursors = [bucket[:-1] + counts[:t].sum(axis=0) for t in range(threads)]
+        bucket, cursors = _buckets(counts)
+        self.ensure_payload(int(bucket[-1]))
         fill = self.kernels["_k_fill"]
         self.run(
             [
@@ -922,11 +1250,87 @@ class _Job:
             ]
         )
         self.clock.lap("fill")
+        self.reduce_buckets(acc_lo, bucket)
 
+    def project_range_filtered(self, acc_lo: int, acc_hi: int) -> None:
+        """:meth:`project_range` for ``min_pairs`` or ``min_keys`` above 1.
+
+        First only each pair's partner (and key, for ``min_keys``) is bucketed, 4
+        bytes a pair (8) instead of 24, and the pairs of edges that are not kept are
+        marked; then a second scan buckets the kept pairs in full, in sub-ranges of
+        at most ``chunk_pairs`` kept pairs, for the usual reduction.
+        """
+        threads = len(self.slices)
+        with_keys = self.min_keys > 1
+        counts = np.ascontiguousarray(self.counts[:, acc_lo:acc_hi])
+        bucket, slots = _buckets(counts)
+        marks: NDArray[Any] = np.empty(int(bucket[-1]), dtype=self.small)
+        keys: NDArray[Any] = np.empty(marks.shape[0] if with_keys else 1, dtype=self.small)
+        account, key, _, _, ends = self.events
+        fill = self.kernels["_k_fill_partner"]
+        self.run(
+            [
+                partial(fill, account, key, ends, lo, hi, acc_lo, acc_hi, slot.copy(), marks,
+                        keys, with_keys)
+                for (lo, hi), slot in zip(self.slices, slots, strict=True)
+            ]
+        )  # fmt: skip
+        self.clock.lap("fill partners")
+        cut = _splits(bucket[1:], threads)
+        kept = np.zeros_like(counts)
+        n_kept = np.zeros(acc_hi - acc_lo, dtype=np.int64)
+        mark = self.kernels["_k_mark"]
+        self.run(
+            [
+                partial(mark, marks, keys, bucket, counts, cut[t], cut[t + 1], self.n_accounts,
+                        self.min_pairs, self.min_keys, with_keys, kept, n_kept)
+                for t in range(threads)
+            ]
+        )  # fmt: skip
+        del keys
+        # The marks as a bitmap (one bit a pair), in byte slices, one per thread.
+        kept_bits = np.empty((marks.shape[0] + 7) // 8, dtype=np.uint8)
+        byte_cut = [kept_bits.shape[0] * t // threads for t in range(threads + 1)]
+        pack = self.kernels["_k_pack"]
+        self.run([partial(pack, marks, byte_cut[t], byte_cut[t + 1], kept_bits)
+                  for t in range(threads)])  # fmt: skip
+        marks_size = int(marks.shape[0])
+        del marks
+        self.clock.lap("mark")
+        per_account = kept.sum(axis=0)
+        fill_kept = self.kernels["_k_fill_kept"]
+        subs = [
+            (lo, hi)
+            for lo, hi in _account_ranges(per_account, self.chunk_pairs)
+            if per_account[lo:hi].any()
+        ]
+        for sub_lo, sub_hi in subs:
+            lo_abs, hi_abs = acc_lo + sub_lo, acc_lo + sub_hi
+            sub_bucket, cursors = _buckets(kept[:, sub_lo:sub_hi])
+            self.ensure_payload(int(sub_bucket[-1]))
+            none = n_kept[sub_lo:sub_hi] == 0
+            # int32 slots when they fit: the array the scan updates at random stays in cache.
+            slot_type = np.int32 if marks_size < _INT32_MAX else np.int64
+            self.run(
+                [
+                    partial(fill_kept, *self.events, lo, hi, lo_abs, hi_abs,
+                            np.where(none, -1, slot[sub_lo:sub_hi]).astype(slot_type),
+                            kept_bits, cursor,
+                            *self.payload)
+                    for (lo, hi), slot, cursor in zip(self.slices, slots, cursors, strict=True)
+                ]
+            )  # fmt: skip
+            self.clock.lap("fill kept")
+            self.reduce_buckets(lo_abs, sub_bucket)
+
+    def reduce_buckets(self, acc_lo: int, bucket: NDArray[np.int64]) -> None:
+        """Group and reduce the filled buckets of accounts ``acc_lo:`` into edges."""
+        threads = len(self.slices)
+        n = bucket.shape[0] - 1
         cut = _splits(bucket[1:], threads)  # accounts with about equal pair counts
         parts = [(cut[t], cut[t + 1]) for t in range(threads)]
-        edge_count = np.zeros(acc_hi - acc_lo, dtype=np.int64)
-        evidence_count = np.zeros(acc_hi - acc_lo, dtype=np.int64)
+        edge_count = np.zeros(n, dtype=np.int64)
+        evidence_count = np.zeros(n, dtype=np.int64)
         group = self.kernels["_k_group"]
         self.run(
             [
@@ -954,6 +1358,19 @@ class _Job:
         self.clock.lap("reduce")
 
 
+def _buckets(counts: NDArray[np.int64]) -> tuple[NDArray[np.int64], list[NDArray[np.int64]]]:
+    """Bucket bounds of a range's accounts and each thread's first slot per account.
+
+    ``counts[t, u]``: pairs of account ``u`` that thread ``t`` enumerates. Thread
+    ``t``'s pairs of an account follow those of threads ``< t``, so every bucket keeps
+    the enumeration order (ascending key) of a single scan.
+    """
+    bucket = np.zeros(counts.shape[1] + 1, dtype=np.int64)
+    np.cumsum(counts.sum(axis=0), out=bucket[1:])
+    before = np.cumsum(counts, axis=0) - counts
+    return bucket, [bucket[:-1] + before[t] for t in range(counts.shape[0])]
+
+
 def _numba_edges(
     kernels: dict[str, Any],
     account: NDArray[np.int64],
@@ -978,13 +1395,13 @@ def _numba_edges(
         _read_only(a) for a in (account, key, time, record, specificity)
     )
     n = int(key.shape[0])
-    ends = np.empty(n, dtype=np.int64)
+    # Window ends as int32 when every position fits (half the memory of int64).
+    ends = np.empty(n, dtype=np.int32 if n < _INT32_MAX else np.int64)
     kernels["_k_window_ends"](key, time, window, ends)
     # Event slices of about equal numbers of candidate pairs, one per thread.
-    span = ends - np.arange(n, dtype=np.int64)
-    cut = _splits(np.cumsum(span, out=span), threads)
-    del span
-    slices = [(cut[t], cut[t + 1]) for t in range(threads)]
+    cut = np.zeros(threads + 1, dtype=np.int64)
+    kernels["_k_cuts"](ends, cut)
+    slices = [(int(cut[t]), int(cut[t + 1])) for t in range(threads)]
     counts = np.zeros((threads, max(n_accounts, 1)), dtype=np.int64)
     with ThreadPoolExecutor(threads) if threads > 1 else contextlib.nullcontext() as pool:
         count = kernels["_k_count"]
@@ -998,29 +1415,35 @@ def _numba_edges(
                 "use engine='numpy'."
             )
         n_pairs = int(per_account.sum())
-        ranges = _account_ranges(per_account, chunk_pairs)
-        biggest = max(int(per_account[lo:hi].sum()) for lo, hi in ranges)
+        filtered = min_pairs > 1 or min_keys > 1
         small = _small_int(n_accounts, key, record)
+        limit = chunk_pairs
+        if filtered:  # the first pass holds 4 bytes a pair (8 with keys) instead of 24
+            limit = max(1, chunk_pairs * 24 // (np.dtype(small).itemsize * (1 + (min_keys > 1))))
+        ranges = _account_ranges(per_account, limit)
         job = _Job(
             kernels=kernels,
             pool=pool,
             events=(account, key, time, record, ends),
             slices=slices,
             counts=counts,
-            payload=tuple(
-                np.empty(biggest, dtype=t) for t in (small, small, np.float64, small, small)
-            ),
+            small=small,
             specificity=specificity,
             n_accounts=n_accounts,
             max_evidence=max_evidence,
             min_pairs=min_pairs,
             min_keys=min_keys,
+            chunk_pairs=chunk_pairs,
             account_bits=max(n_accounts - 1, 1).bit_length(),
             out=_Output.for_pairs(n_pairs, max_evidence, max(min_pairs, min_keys)),
             clock=clock,
         )
         for acc_lo, acc_hi in ranges:
-            if per_account[acc_lo:acc_hi].any():
+            if not per_account[acc_lo:acc_hi].any():
+                continue
+            if filtered:
+                job.project_range_filtered(acc_lo, acc_hi)
+            else:
                 job.project_range(acc_lo, acc_hi)
     out = job.out
     out.cut(job.n_edges, job.n_evidence)
@@ -1238,12 +1661,17 @@ def project_edges(
 
     The numba kernel's time is linear in events plus pairs (buckets are radix
     sorted; small ones merge sorted). Its memory beside the result (about 81 bytes
-    per edge with ``max_evidence=3``) is 8 bytes per event (window ends), per
-    thread 24 bytes per account (pair counts and partner table; 40 when key codes
-    or record indices exceed ``2**31 - 1``), and 24 bytes (40) per pair of the
-    largest account range: at most ``chunk_pairs`` pairs unless one account alone
-    has more. Each account range beyond the first costs one more scan of the pairs.
-    The numpy path holds every pair (48 bytes each, plus sort temporaries).
+    per edge with ``max_evidence=3``) is 4 bytes per event (window ends; 8 beyond
+    ``2**31 - 1`` events), per thread 24 bytes per account (pair counts and
+    partner table; 40 when key codes or record indices exceed ``2**31 - 1``), and
+    24 bytes (40) per pair of the largest account range: at most ``chunk_pairs``
+    pairs unless one account alone has more. Each account range beyond the first
+    costs one more scan of the pairs. With ``min_pairs`` or ``min_keys`` above 1
+    the bound holds for the kept pairs, and the first pass holds 4 bytes (8 with
+    ``min_keys``; twice that for int64 codes) per pair of a range of up to
+    6 * ``chunk_pairs`` pairs (3 *), plus one bit per pair while the kept pairs
+    are written. The numpy path holds every pair (48 bytes each, plus sort
+    temporaries).
 
     On a large layer most edges rest on a single co-action, and the result
     dominates the memory: at 10^7 events and a 60 s window (8 * 10^7 pairs,

@@ -27,7 +27,13 @@ from numpy.typing import NDArray
 
 from botgraph._validation import check_int, check_number
 from botgraph.ingest import Records, ingest
-from botgraph.significance import attach_significance, key_coincidence, key_users
+from botgraph.significance import (
+    _coincidence_rate,
+    _significance,
+    _with_significance,
+    key_coincidence,
+    key_users,
+)
 from botgraph.traces import BipartiteGraph, traces
 
 __all__ = [
@@ -475,9 +481,12 @@ def key_specificity(graph: BipartiteGraph) -> NDArray[np.float64]:
     emitted key ``k`` (Sparck Jones 1972). Popular keys weigh little, but never
     nothing: in a data set holding only the suspects, every key is "popular".
     """
-    n_accounts = max(graph.accounts.shape[0], 1)
-    users = key_users(graph.incidence)
-    spec: NDArray[np.float64] = np.log1p(n_accounts / np.maximum(users, 1.0))
+    return _specificity(key_users(graph.incidence), int(graph.accounts.shape[0]))
+
+
+def _specificity(users: NDArray[np.float64], n_accounts: int) -> NDArray[np.float64]:
+    """:func:`key_specificity` from the key users already counted."""
+    spec: NDArray[np.float64] = np.log1p(max(n_accounts, 1) / np.maximum(users, 1.0))
     return spec
 
 
@@ -537,13 +546,20 @@ def project_bipartite(
     >>> [len(project_bipartite(bip, window=w, record_ids=recs.record_id)) for w in (30, 60)]
     [1, 2]
     """
+    window = check_number(window, "window", "project_bipartite", low=0.0)
+    min_pairs = check_int(min_pairs, "min_pairs", "project_bipartite", low=1)
     if period is None:
         times = graph.event_time
         period = float(times.max() - times.min()) if times.shape[0] else 0.0
     period = max(period, 1.0)
+    # Key statistics computed once, for the specificity, the saturated keys and the
+    # null model (the rate does not depend on a period below max(2w, 1 s)).
+    users = key_users(graph.incidence)
+    rate = None
     informative = np.ones(graph.keys.shape[0], dtype=bool)
     if skip_uninformative:
-        informative = ~saturated_keys(graph, window=window, period=period)
+        rate = _coincidence_rate(graph, users, window=window, period=period)
+        informative = ~((rate >= 1.0) & (users > 1))  # as saturated_keys
     events = informative[graph.event_key] if not informative.all() else slice(None)
     from botgraph._kernels import project_edges
 
@@ -554,9 +570,9 @@ def project_bipartite(
         graph.event_record[events],
         window=window,
         n_accounts=int(graph.accounts.shape[0]),
-        key_specificity=key_specificity(graph),
+        key_specificity=_specificity(users, int(graph.accounts.shape[0])),
         max_evidence=max_evidence,
-        min_pairs=check_int(min_pairs, "min_pairs", "project_bipartite", low=1),
+        min_pairs=min_pairs,
     )
     logger.debug(
         "layer %s: %d co-action pairs (%s engine)", graph.layer, edges.n_pairs, edges.engine
@@ -592,7 +608,10 @@ def project_bipartite(
             capped.shape[0],
             ", ".join(map(str, capped[:3].tolist())),
         )
-    tested = attach_significance(untested, graph, period=period, informative=informative)
+    significance = _significance(
+        untested, graph, period=period, informative=informative, users=users, rate=rate
+    )
+    tested = _with_significance(untested, significance)
     return dataclasses.replace(tested, capped_keys=tuple(str(k) for k in capped.tolist()))
 
 

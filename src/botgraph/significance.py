@@ -8,7 +8,7 @@ accounts expects, and control the false discovery rate over all edges.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -129,9 +129,15 @@ def key_lifetimes(
     n_keys = int(bipartite.keys.shape[0])
     if bipartite.event_key.shape[0] == 0:
         return np.full(n_keys, max(period, _reach(window)))
+    key, time = bipartite.event_key, bipartite.event_time
+    from botgraph._kernels import key_time_spans
+
+    spans = key_time_spans(key, time, n_keys)  # one compiled pass (None: not sorted)
+    if spans is not None:
+        first, last = spans
+        return _lifetimes(first, last, window=window, period=period)
     first = np.full(n_keys, np.inf)
     last = np.full(n_keys, -np.inf)
-    key, time = bipartite.event_key, bipartite.event_time
     new_key = key[1:] != key[:-1]
     if bool(np.all(key[1:] >= key[:-1])) and bool(np.all((time[1:] >= time[:-1]) | new_key)):
         # Events sorted by key, then time (as traces builds them): the first and last
@@ -143,6 +149,13 @@ def key_lifetimes(
     else:
         np.minimum.at(first, key, time)
         np.maximum.at(last, key, time)
+    return _lifetimes(first, last, window=window, period=period)
+
+
+def _lifetimes(
+    first: NDArray[np.float64], last: NDArray[np.float64], *, window: float, period: float
+) -> NDArray[np.float64]:
+    """:func:`key_lifetimes` from each key's first and last use (``inf``: unused)."""
     span = np.where(np.isfinite(first), last - first, 0.0)
     lifetime: NDArray[np.float64] = np.clip(
         span + _reach(window), _reach(window), max(period, _reach(window))
@@ -209,10 +222,21 @@ def key_coincidence(
     ([3.0], [0.0492])
     """
     users = key_users(bipartite.incidence)
+    return users, _coincidence_rate(bipartite, users, window=window, period=period)
+
+
+def _coincidence_rate(
+    bipartite: BipartiteGraph, users: NDArray[np.float64], *, window: float, period: float
+) -> NDArray[np.float64]:
+    """The ``rate`` of :func:`key_coincidence`, from the key users already counted.
+
+    The lifetimes clip at ``max(period, max(2w, 1 s))``, so any *period* below
+    ``max(2w, 1 s)`` gives the same rate.
+    """
     n_accounts = max(float(bipartite.incidence.shape[0]), 1.0)
     lifetime = key_lifetimes(bipartite, window=window, period=period)
     rate: NDArray[np.float64] = popularity_charge(users, n_accounts) * _reach(window) / lifetime
-    return users, rate
+    return rate
 
 
 def pairs_at_risk(bipartite: BipartiteGraph) -> int:
@@ -240,8 +264,11 @@ def pairs_at_risk(bipartite: BipartiteGraph) -> int:
     >>> pairs_at_risk(botgraph.traces(recs, "text"))
     3
     """
-    n = int(bipartite.accounts.shape[0])
-    users = key_users(bipartite.incidence)
+    return _pairs_at_risk(key_users(bipartite.incidence), int(bipartite.accounts.shape[0]))
+
+
+def _pairs_at_risk(users: NDArray[np.float64], n: int) -> int:
+    """:func:`pairs_at_risk` from the key users already counted."""
     total = float((users * (users - 1) / 2).sum())
     return int(min(n * (n - 1) / 2, total))
 
@@ -334,22 +361,43 @@ def coaction_significance(
     (5, True)
     """
     period = check_number(period, "period", "coaction_significance", low=0.0, low_inclusive=False)
+    return _significance(graph, bipartite, period=period, informative=informative)
+
+
+def _significance(
+    graph: CoGraph,
+    bipartite: BipartiteGraph,
+    *,
+    period: float,
+    informative: NDArray[np.bool_] | None,
+    users: NDArray[np.float64] | None = None,
+    rate: NDArray[np.float64] | None = None,
+) -> EdgeSignificance:
+    """:func:`coaction_significance` (period checked), reusing *users* and *rate* if given.
+
+    *rate* must be :func:`_coincidence_rate` at ``graph.window`` and *period* (or
+    any period giving the same lifetimes), before *informative* is applied.
+    """
     period = max(period, 2.0 * graph.window, 1.0)
+    if users is None:
+        users = key_users(bipartite.incidence)
     n_edges = len(graph)
     if n_edges == 0:
         empty = np.zeros(0)
-        return EdgeSignificance(empty, empty, pairs_at_risk(bipartite), period)
+        return EdgeSignificance(
+            empty, empty, _pairs_at_risk(users, int(bipartite.accounts.shape[0])), period
+        )
     if bipartite.accounts.shape[0] != graph.accounts.shape[0]:
         raise ParameterError(
             "The 'bipartite' parameter of coaction_significance must be the layer the "
             f"graph was projected from; it has {bipartite.accounts.shape[0]} accounts, "
             f"the graph {graph.accounts.shape[0]}."
         )
-    incidence = sp.csr_array(bipartite.incidence.astype(np.float64))
-    _, rate = key_coincidence(bipartite, window=graph.window, period=period)
+    if rate is None:
+        rate = _coincidence_rate(bipartite, users, window=graph.window, period=period)
     if informative is not None:
         rate = np.where(informative, rate, 0.0)
-    expected = _expected(incidence, rate, graph.account_a, graph.account_b)
+    expected = _expected(bipartite.incidence, rate, users, graph.account_a, graph.account_b)
     # Keys co-acted within the window are shared keys, so expected > 0 whenever
     # matched > 0; guard the degenerate case anyway.
     expected = np.maximum(expected, 1e-300)
@@ -359,25 +407,56 @@ def coaction_significance(
     return EdgeSignificance(
         expected=expected,
         pvalue=np.clip(np.asarray(pvalue, dtype=np.float64), 0.0, 1.0),
-        n_tests=pairs_at_risk(bipartite),
+        n_tests=_pairs_at_risk(users, int(bipartite.accounts.shape[0])),
         period=period,
     )
+
+
+def _shared_keys(
+    incidence: sp.csr_array, useful: NDArray[np.bool_]
+) -> tuple[NDArray[np.int64], NDArray[Any], NDArray[np.float64], NDArray[np.intp]]:
+    """*incidence* restricted to the *useful* keys, renumbered ``0, 1, ...`` in order.
+
+    CSR arrays (sorted column indices, float64 data) and the original key of each
+    new column. Never modifies *incidence*.
+    """
+    if not incidence.has_sorted_indices:
+        incidence = incidence.sorted_indices()
+    keep = useful[incidence.indices]
+    at = np.zeros(keep.shape[0] + 1, dtype=np.int64)
+    np.cumsum(keep, out=at[1:])
+    indptr = at[incidence.indptr]
+    column = np.cumsum(useful) - 1  # increasing: the order of the keys is kept
+    indices = column[incidence.indices[keep]].astype(incidence.indices.dtype)
+    data = incidence.data[keep].astype(np.float64)
+    return indptr, indices, data, np.flatnonzero(useful)
 
 
 def _expected(
     incidence: sp.csr_array,
     rate: NDArray[np.float64],
+    users: NDArray[np.float64],
     edge_a: NDArray[np.int64],
     edge_b: NDArray[np.int64],
 ) -> NDArray[np.float64]:
-    """``sum_k min(m_ak m_bk rate_k, m_ak, m_bk)`` over the keys both accounts used."""
-    incidence.sort_indices()
+    """``sum_k min(m_ak m_bk rate_k, m_ak, m_bk)`` over the keys both accounts used.
+
+    Only keys with at least two users and a positive rate can add anything: the
+    others are dropped from the incidence first (a key of one user is never shared,
+    and a term of rate 0 is exactly 0.0, which leaves a sum of non-negative terms
+    unchanged), so the sums are bit-identical while the rows to merge are much
+    shorter (most keys of a text layer have one user) and the keys that remain,
+    renumbered in order, fit a small table.
+    """
+    indptr, indices, data, keys = _shared_keys(incidence, (users >= 2) & (rate > 0))
+    rate = rate[keys]
     from botgraph._kernels import expected_coactions
 
-    fast = expected_coactions(
-        incidence.indptr, incidence.indices, incidence.data, rate, edge_a, edge_b
-    )
-    return fast if fast is not None else _expected_scipy(incidence, rate, edge_a, edge_b)
+    fast = expected_coactions(indptr, indices, data, rate, edge_a, edge_b)
+    if fast is not None:
+        return fast
+    shared = sp.csr_array((data, indices, indptr), shape=(incidence.shape[0], keys.shape[0]))
+    return _expected_scipy(shared, rate, edge_a, edge_b)
 
 
 def _expected_scipy(
@@ -481,9 +560,14 @@ def attach_significance(
     >>> round(float(again.expected[0]), 4), again.n_tests
     (1.0, 1)
     """
+    sig = coaction_significance(graph, bipartite, period=period, informative=informative)
+    return _with_significance(graph, sig)
+
+
+def _with_significance(graph: CoGraph, sig: EdgeSignificance) -> CoGraph:
+    """A copy of *graph* with the columns of *sig*."""
     import dataclasses
 
-    sig = coaction_significance(graph, bipartite, period=period, informative=informative)
     return dataclasses.replace(
         graph,
         expected=sig.expected,

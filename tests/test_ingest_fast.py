@@ -687,3 +687,28 @@ def test_synthetic_1m_matches_generator_counts() -> None:
     assert sum(map(bool, recs.fields["urls"])) == summary["records_with_urls"]
     assert sum(map(bool, recs.fields["hashtags"])) == summary["records_with_hashtags"]
     assert len(set(recs.fields["text"].tolist())) == summary["distinct_texts"]
+
+
+def test_reading_a_file_gives_arrow_memory_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    ingest_module = importlib.import_module("botgraph.ingest")
+    released: list[int] = []
+    original = ingest_module._release_arrow_memory
+
+    def counting() -> None:
+        released.append(1)
+        original()
+
+    monkeypatch.setattr(ingest_module, "_release_arrow_memory", counting)
+    table = pa.table({"account_id": ["a", "b"], "timestamp": [0, 5], "text": ["hi", "ho"]})
+    path = tmp_path / "records.parquet"
+    pq.write_table(table, path)
+    from_file = ingest(path)
+    assert released == [1]
+    from_table = ingest(table)  # the caller's table stays alive: nothing to give back
+    assert released == [1]
+    assert from_file.fields["text"].tolist() == from_table.fields["text"].tolist()

@@ -6,6 +6,7 @@ candidate pairs, clusters and the final keys; the NumPy path is the reference.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import hashlib
@@ -25,7 +26,11 @@ from hypothesis import strategies as st
 from scipy.sparse.csgraph import connected_components
 
 from botgraph import near_duplicates as nd
+from botgraph.errors import ParameterError
+from botgraph.ingest import Records
 from botgraph.near_duplicates import near_duplicate_keys
+from botgraph.normalize import normalize_text
+from botgraph.traces import shared_text, traces
 
 PEERS = Path(__file__).resolve().parents[1].parent / "shared" / "peers"
 
@@ -80,7 +85,9 @@ def numpy_keys(monkeypatch: pytest.MonkeyPatch, texts: list[str | None], **optio
 
 
 def distinct(texts: list[str | None]) -> list[str]:
-    return nd._distinct_texts(list(texts), 4)[0]
+    strings, code = nd._group(list(texts))
+    weight = np.bincount(code[code >= 0], minlength=len(strings))
+    return nd._distinct_texts(strings, weight, 4)[0]
 
 
 # --------------------------------------------------------------------------- whole function
@@ -142,6 +149,140 @@ def test_threads_blocks_and_band_groups_do_not_change_the_result(
     monkeypatch.setattr(nd, "_THREADED_FROM", 0)
     monkeypatch.setattr(nd, "_TABLE_VALUES", 1 << 10)  # many blocks of functions and bands
     assert np.array_equal(near_duplicate_keys(texts, num_perm=64), expected)
+
+
+@pytest.mark.parametrize("linkage", ["star", "single"])
+@pytest.mark.parametrize("budget", [1 << 10, 1 << 13])
+def test_streamed_signatures_give_the_same_keys(
+    kernels: dict[str, Any], monkeypatch: pytest.MonkeyPatch, budget: int, linkage: str
+) -> None:
+    # A tiny budget computes the signature columns a few at a time, twice.
+    texts = corpus(8)
+    expected = numpy_keys(monkeypatch, texts, linkage=linkage)
+    calls: list[int] = []
+    streamed = nd._edges_streamed
+
+    def counting(*args: Any) -> Any:
+        calls.append(1)
+        return streamed(*args)
+
+    monkeypatch.setattr(nd, "_edges_streamed", counting)
+    monkeypatch.setattr(nd, "_SIGNATURE_BYTES", budget)
+    assert np.array_equal(near_duplicate_keys(texts, linkage=linkage), expected)
+    assert calls
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    num_perm=st.sampled_from([3, 16, 128, 300]),
+    bands=st.one_of(st.none(), st.integers(1, 40)),
+    budget=st.sampled_from([4, 1 << 9, 1 << 12]),
+)
+def test_any_streaming_budget_gives_the_numpy_result(
+    kernels: dict[str, Any], seed: int, num_perm: int, bands: int | None, budget: int
+) -> None:
+    texts = corpus(seed, templates=3, variants=15)
+    options: dict[str, Any] = {
+        "num_perm": num_perm,
+        "bands": None if bands is None else min(bands, num_perm),
+        "threshold": 0.4,
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(nd, "_ENGINE", "numpy")
+        reference = near_duplicate_keys(texts, **options)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(nd, "_SIGNATURE_BYTES", budget)
+        patch.setattr(nd, "_TABLE_VALUES", 1 << 8)
+        assert np.array_equal(near_duplicate_keys(texts, **options), reference)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    texts=st.lists(
+        st.one_of(
+            st.none(),
+            st.just(float("nan")),
+            st.sampled_from(["", "a b c d", "A b, c d!", "e f g h i", "a b c d e", "é f g h"]),
+            st.lists(st.sampled_from([*WORDS[:8], "@x", "www.a.b", "&amp;"]), max_size=7).map(
+                " ".join
+            ),
+        ),
+        max_size=40,
+    )
+)
+def test_grouped_texts_get_the_ids_of_the_plain_call(texts: list[Any]) -> None:
+    expected = near_duplicate_keys(texts, min_tokens=2)
+    strings, code = nd._group(list(texts))
+    assert strings == list(dict.fromkeys(t for t in texts if isinstance(t, str)))
+    grouped = nd._grouped_keys(strings, code, min_tokens=2)
+    assert np.array_equal(grouped, expected)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(nd, "_ENGINE", "numpy")
+        assert np.array_equal(nd._grouped_keys(strings, code, min_tokens=2), expected)
+
+
+def text_records(texts: list[Any]) -> Records:
+    """Records of one account with the text cells as given."""
+    n = len(texts)
+    column = np.empty(n, dtype=object)
+    column[:] = texts
+    return Records(
+        account_id=np.array(["a"] * n, dtype=object),
+        timestamp=np.arange(n, dtype=np.float64),
+        record_id=np.array([str(i) for i in range(n)], dtype=object),
+        row=np.arange(n, dtype=np.int64),
+        accounts=np.array(["a"], dtype=object),
+        account_code=np.zeros(n, dtype=np.int64),
+        fields={"text": column},
+        rejected=(),
+        n_input=n,
+    )
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_near_text_layer_uses_the_grouped_texts(shared: bool) -> None:
+    texts: list[Any] = [*corpus(9, templates=3, variants=10), float("nan"), None, ""]
+    recs = text_records(texts)
+    with shared_text(recs) if shared else contextlib.nullcontext():
+        graph = traces(recs, "near_text")
+    ids = near_duplicate_keys(texts)
+    events = sorted(zip(graph.event_record.tolist(), graph.keys[graph.event_key], strict=True))
+    assert events == [(r, str(ids[r])) for r in np.flatnonzero(ids >= 0).tolist()]
+
+
+@pytest.mark.parametrize("cell", [5, ("a", "b")])
+def test_near_text_layer_refuses_what_near_duplicate_keys_refuses(cell: object) -> None:
+    recs = text_records(["one two three four", cell, "one two three four"])
+    for shared in (False, True):
+        with (
+            shared_text(recs) if shared else contextlib.nullcontext(),
+            pytest.raises(ParameterError, match="'texts' parameter of near_duplicate_keys"),
+        ):
+            traces(recs, "near_text")
+
+
+def test_grouped_entry_checks_the_options() -> None:
+    with pytest.raises(ParameterError, match="'num_perm' parameter of near_duplicate_keys"):
+        nd._grouped_keys(["a b c d"], np.zeros(1, np.int64), num_perm=0)
+
+
+def test_forms_equal_normalize_text(kernels: dict[str, Any]) -> None:
+    rng = random.Random(3)
+    pieces = [*WORDS, "Hi!!", "@you", "http://x.y/z", "&amp;", "<b>", "ＡＢＣ", "\x00", "  ", "é"]
+    texts = ["", " ", *(" ".join(rng.choices(pieces, k=rng.randint(1, 9))) for _ in range(400))]
+    buffer, begin, end = nd._normal_forms(kernels, texts)
+    data = buffer.tobytes()
+    spans = zip(begin.tolist(), end.tolist(), strict=True)
+    assert [data[lo:hi].decode("utf-8") for lo, hi in spans] == [normalize_text(t) for t in texts]
+    digests = nd._digests(buffer, begin, end)
+    expected = [hashlib.blake2b(normalize_text(t).encode(), digest_size=8).digest() for t in texts]
+    assert digests.astype("<u8").tobytes() == b"".join(expected)
+    form_of, first_text, n_words = kernels["_k_forms"](buffer, begin, end, digests)
+    forms = list(dict.fromkeys(normalize_text(t) for t in texts))
+    assert form_of.tolist() == [forms.index(normalize_text(t)) for t in texts]
+    assert [normalize_text(texts[t]) for t in first_text.tolist()] == forms
+    assert n_words.tolist() == [len(f.split()) for f in forms]
 
 
 # --------------------------------------------------------------------------- steps
@@ -223,8 +364,10 @@ def test_star_and_components_equal_the_numpy_ones(graph: tuple[int, list[tuple[i
     i = np.array([min(e) for e in edges], dtype=np.int64)
     j = np.array([max(e) for e in edges], dtype=np.int64)
     expected = nd._attach_singletons(nd._pivot_clusters(n, i, j), i, j)
-    assert kernels["_k_star"](n, i, j).tolist() == expected.tolist()
-    labels = kernels["_k_components"](n, i, j)
+    neighbour = np.empty(2 * len(edges), dtype=np.int32)
+    left, right = i.astype(np.int32), j.astype(np.int32)
+    assert kernels["_k_star"](n, left, right, neighbour).tolist() == expected.tolist()
+    labels = kernels["_k_components"](n, left, right)
     graph_matrix = sp.coo_array((np.ones(i.shape[0]), (i, j)), shape=(n, n))
     _, reference = connected_components(graph_matrix, directed=False)
     assert len(set(zip(labels.tolist(), reference.tolist(), strict=True))) == len(
@@ -233,9 +376,13 @@ def test_star_and_components_equal_the_numpy_ones(graph: tuple[int, list[tuple[i
     assert len(set(labels.tolist())) == len(set(reference.tolist()))
 
 
-def test_ranking_breaks_hash_ties_by_the_texts(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ranking_breaks_hash_ties_by_the_texts(
+    kernels: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     # With every BLAKE2b digest equal, ties fall back to the order of the texts.
-    texts = ["b b b b", "a a a a", "c c c c", "a a a a"]
+    texts = ["b b b b", "a a a a", "c c c c", "é a a a", "a a a a"]
+    strings, code = nd._group(list(texts))
+    weight = np.bincount(code, minlength=len(strings))
 
     class Fixed:
         def __init__(self, data: bytes, digest_size: int) -> None:
@@ -244,17 +391,26 @@ def test_ranking_breaks_hash_ties_by_the_texts(monkeypatch: pytest.MonkeyPatch) 
         def digest(self) -> bytes:
             return b"\0" * self.size
 
-    monkeypatch.setattr(hashlib, "blake2b", Fixed)
-    ranked, text_of = nd._distinct_texts(list(texts), 4)
-    monkeypatch.undo()
-    assert ranked == ["a a a a", "b b b b", "c c c c"]
-    assert text_of.tolist() == [1, 0, 2, 0]
-    ranked, _ = nd._distinct_texts(list(texts), 4)
+    with monkeypatch.context() as patch:
+        patch.setattr(hashlib, "blake2b", Fixed)
+        ranked, count, text_of = nd._distinct_texts(strings, weight, 4)
+    assert ranked == ["a a a a", "b b b b", "c c c c", "é a a a"]
+    assert count.tolist() == [2, 1, 1, 1]
+    assert text_of.tolist() == [1, 0, 2, 3]
+    with monkeypatch.context() as patch:
+        patch.setattr(nd, "_digests", lambda buffer, begin, end: np.zeros(len(begin), np.uint64))
+        blob, lengths, count, text_of = nd._distinct_forms(kernels, strings, weight, 4)
+    assert blob.tobytes().decode() == " ".join(ranked)
+    assert lengths.tolist() == [4] * 4 and count.tolist() == [2, 1, 1, 1]
+    assert text_of.tolist() == [1, 0, 2, 3]
+    ranked, _, _ = nd._distinct_texts(strings, weight, 4)
     by_hash = sorted(
-        ["b b b b", "c c c c"],
+        ["b b b b", "c c c c", "é a a a"],
         key=lambda t: int.from_bytes(hashlib.blake2b(t.encode(), digest_size=8).digest(), "little"),
     )
     assert ranked == ["a a a a", *by_hash]
+    blob, _, _, _ = nd._distinct_forms(kernels, strings, weight, 4)
+    assert blob.tobytes().decode() == " ".join(ranked)
 
 
 # --------------------------------------------------------------------------- fallback

@@ -36,7 +36,16 @@ from scipy.sparse.csgraph import connected_components
 from botgraph._jit import compile_kernels
 from botgraph._validation import check_choice, check_int, check_number
 from botgraph.errors import ParameterError
-from botgraph.normalize import normalize_texts
+from botgraph.normalize import (
+    _BLAKE2B,
+    _IDENTITY_TABLE,
+    _SHORTCUT_TABLE,
+    _fingerprint_kernel,
+    _shortcut,
+    normalize_text,
+    normalize_texts,
+)
+from botgraph.normalize import _chunks as _normal_chunks
 
 __all__ = ["near_duplicate_keys"]
 
@@ -63,8 +72,12 @@ _MAX_THREADS: Final = 4
 _THREADED_FROM: Final = 1 << 18
 #: Elements per temporary array in the chunked loops (about 32 MiB of uint64).
 _CHUNK: Final = 1 << 22
-#: Values (uint32) of the hash table of the compiled path, and of its copied columns.
-_TABLE_VALUES: Final = 1 << 25
+#: Values (uint32) of the hash table of the compiled path, and of its copied columns:
+#: the fewer functions per table, the more passes over the n-grams.
+_TABLE_VALUES: Final = 1 << 26
+#: Bytes of signature values kept at a time (compiled path): beyond, the signatures
+#: are computed in blocks of columns, twice (see _edges_streamed).
+_SIGNATURE_BYTES: Final = 1 << 29
 #: "auto": the numba kernels when numba works, else NumPy; "numpy": NumPy only.
 _ENGINE: Literal["auto", "numpy"] = "auto"
 
@@ -77,6 +90,7 @@ _GOLDEN_INT: Final = 0x9E37_79B9_7F4A_7C15
 _GOLDEN = _U64(_GOLDEN_INT)
 _MIX_1 = _U64(0xBF58_476D_1CE4_E5B9)
 _MIX_2 = _U64(0x94D0_49BB_1331_11EB)
+_EMPTY_DIGEST = np.frombuffer(hashlib.blake2b(b"", digest_size=8).digest(), "<u8")[0]
 
 
 def near_duplicate_keys(
@@ -216,18 +230,25 @@ def near_duplicate_keys(
     each distinct normalised text gets one signature and each distinct
     n-gram one hash per function; the work is linear in the numbers of
     distinct texts, n-grams and candidate pairs. With numba (a dependency of
-    botgraph) the steps after normalisation run as compiled kernels: words
-    and n-grams are numbered with hash tables, the hashes of each distinct
-    n-gram are tabulated for a block of functions at a time and each text's
-    minima gathered from the table, buckets are found with a hash table per
-    band, and the clusters are computed sequentially. The kernels are
-    compiled on the first call (about ten seconds) and cached on disk for
-    later processes. Large inputs use up to four threads (the kernels and
-    NumPy release the GIL), with the same result as one; without numba, the
-    same steps run in NumPy, with the same result. On :math:`10^6` synthetic
-    comments (:math:`6 \times 10^5` distinct texts) the whole call is about
-    four times faster than with NumPy; a third of what remains is
-    deduplication and :func:`~botgraph.normalize.normalize_text`.
+    botgraph) every step after grouping the texts runs as compiled kernels
+    on UTF-8 bytes, with no Python object per text: plain ASCII texts are
+    normalised by a byte table (the others by
+    :func:`~botgraph.normalize.normalize_text`), normal forms are
+    deduplicated with a hash table and hashed by the BLAKE2b kernel of
+    :mod:`botgraph.normalize`, words and n-grams are numbered with hash
+    tables, the hashes of each distinct n-gram are tabulated for a block of
+    functions at a time and each text's minima gathered from the table,
+    buckets are found with a hash table per band, and the clusters are
+    computed sequentially. When the signatures would take more than 512 MiB
+    (about :math:`10^6` distinct texts at the default ``num_perm``), they
+    are never held whole: the columns of a few bands at a time give the
+    candidate pairs, then the columns are computed again, a block at a
+    time, to count each pair's agreements (twice the hashing, a bounded
+    memory). The kernels are compiled on the first call (about ten seconds)
+    and cached on disk for later processes. Large inputs use up to four
+    threads (the kernels and NumPy release the GIL), with the same result as
+    one; without numba, the same steps run in NumPy (and :mod:`hashlib`),
+    with the same result.
 
     **Short texts.** With fewer than ``min_tokens`` words (default 4) a text
     has at most five features, so stock phrases ("Thank you!", "Bravo",
@@ -261,6 +282,15 @@ def near_duplicate_keys(
     [0, 0, 0, 1, -1, -1]
     """
     items = _check_texts(texts)
+    options = _check_options(threshold, shingle, num_perm, bands, min_tokens, linkage)
+    distinct, code = _group(items)
+    del items
+    return _keys_of_groups(distinct, code, *options)
+
+
+def _check_options(
+    threshold: float, shingle: int, num_perm: int, bands: int | None, min_tokens: int, linkage: str
+) -> tuple[float, int, int, int | None, int, str]:
     threshold = check_number(threshold, "threshold", _FUNC, low=0.0, high=1.0, low_inclusive=False)
     shingle = check_int(shingle, "shingle", _FUNC, low=1, high=_MAX_SHINGLE)
     num_perm = check_int(num_perm, "num_perm", _FUNC, low=1, high=_MAX_PERM)
@@ -268,17 +298,80 @@ def near_duplicate_keys(
         bands = check_int(bands, "bands", _FUNC, low=1, high=num_perm)
     min_tokens = check_int(min_tokens, "min_tokens", _FUNC, low=1)
     check_choice(linkage, "linkage", _FUNC, _LINKAGES)
+    return threshold, shingle, num_perm, bands, min_tokens, linkage
 
-    distinct, text_of = _distinct_texts(items, min_tokens)
-    if not distinct:
-        return text_of
+
+def _grouped_keys(
+    texts: list[str],
+    code: NDArray[np.int64],
+    *,
+    threshold: float = 0.5,
+    shingle: int = 2,
+    num_perm: int = 128,
+    bands: int | None = None,
+    min_tokens: int = 4,
+    linkage: Literal["star", "single"] = "star",
+) -> NDArray[np.int64]:
+    """:func:`near_duplicate_keys` of texts already grouped: the same ids.
+
+    Input ``i`` has the text ``texts[code[i]]``, or none when ``code[i]`` is
+    -1; *texts* are distinct strings in order of first appearance (as
+    ``botgraph.traces`` groups a text column once for all its text layers).
+    """
+    options = _check_options(threshold, shingle, num_perm, bands, min_tokens, linkage)
+    return _keys_of_groups(texts, np.asarray(code, dtype=np.int64), *options)
+
+
+def _keys_of_groups(
+    texts: list[str],
+    code: NDArray[np.int64],
+    threshold: float,
+    shingle: int,
+    num_perm: int,
+    bands: int | None,
+    min_tokens: int,
+    linkage: str,
+) -> NDArray[np.int64]:
+    """Cluster id per input, from the distinct texts and each input's index in them."""
+    weight = np.bincount(code[code >= 0], minlength=len(texts)).astype(np.int64)
     n_bands, rows = (
         _band_shape(threshold, num_perm) if bands is None else (bands, num_perm // bands)
     )
-    signatures = _signatures(distinct, shingle, num_perm)
-    count = np.bincount(text_of[text_of >= 0], minlength=len(distinct))
+    kernels = _compiled()
+    if kernels is None:
+        ranked, count, text_rank = _distinct_texts(texts, weight, min_tokens)
+        if not ranked:
+            return np.full(code.shape[0], -1, dtype=np.int64)
+        signatures = _signatures_numpy(ranked, shingle, num_perm)
+    else:
+        blob, lengths, count, text_rank = _distinct_forms(kernels, texts, weight, min_tokens)
+        if not lengths.shape[0]:
+            return np.full(code.shape[0], -1, dtype=np.int64)
+        features = _features(kernels, blob, lengths, shingle)
+        del blob
+        needed = math.ceil(threshold * num_perm - 1e-9)
+        if lengths.shape[0] * num_perm * 4 <= _SIGNATURE_BYTES:
+            a, b = _hash_coefficients(num_perm)
+            signatures = _signature_columns(kernels, features, a, b, transposed=False)
+            del features
+            labels = _cluster_compiled(kernels, signatures, count, needed, n_bands, rows, linkage)
+        else:
+            edges = [_edges_streamed(kernels, features, needed, num_perm, n_bands, rows)]
+            del features
+            labels = _labels_compiled(kernels, count, edges.pop(), linkage)
+        return _ids(labels, text_rank, code)
     labels = _cluster(signatures, count, threshold, n_bands, rows, linkage)
-    return _first_appearance_ids(labels, text_of)
+    del signatures
+    return _ids(labels, text_rank, code)
+
+
+def _ids(
+    labels: NDArray[np.int64], text_rank: NDArray[np.int64], code: NDArray[np.int64]
+) -> NDArray[np.int64]:
+    """Cluster id per input from the label of each ranked form."""
+    ids = np.append(_first_appearance_ids(labels, text_rank), np.int64(-1))
+    result: NDArray[np.int64] = ids[code]  # code -1 reads the appended -1
+    return result
 
 
 # --------------------------------------------------------------------------- input
@@ -314,49 +407,183 @@ def _bad_element(items: list[object]) -> ParameterError:
     raise AssertionError("unreachable: no bad element")  # pragma: no cover
 
 
-def _distinct_texts(items: list[object], min_tokens: int) -> tuple[list[str], NDArray[np.int64]]:
-    """Distinct normalised texts with enough words, by rank, and each input's index in them.
-
-    The rank (most frequent first, then by hash) depends on the texts only, so
-    every later step is independent of the order of the input.
-    """
-    try:
-        unique = dict.fromkeys(items)  # texts repeat: check and normalise each once
+def _group(items: list[object]) -> tuple[list[str], NDArray[np.int64]]:
+    """Distinct texts in order of first appearance, and each input's index in them (-1: none)."""
+    first: dict[object, int] = {}
+    try:  # texts repeat: check and normalise each once
+        seen = np.fromiter(map(first.setdefault, items, itertools.count()), np.int64, len(items))
     except TypeError:  # an unhashable element cannot be a text
         raise _bad_element(items) from None
-    if not all(isinstance(item, str) or _is_missing(item) for item in unique):
+    cells = list(first)
+    is_text = [isinstance(cell, str) for cell in cells]
+    if not all(is_text) and not all(map(_is_missing, itertools.compress(cells, _negate(is_text)))):
         raise _bad_element(items)
-    # The loops below run in C (map, dict); normalize_texts has a fast path for plain text.
-    strings = [item for item in unique if isinstance(item, str)]
-    normalised = normalize_texts(strings)
+    index = np.cumsum(is_text, dtype=np.int64) - 1
+    index[~np.asarray(is_text, dtype=bool)] = -1
+    position = np.full(len(items) + 1, -1, dtype=np.int64)  # by first position, then -1
+    position[np.fromiter(first.values(), np.int64, len(first))] = index
+    texts: list[str] = list(itertools.compress(cells, is_text))  # type: ignore[arg-type]
+    result: NDArray[np.int64] = position[seen]
+    return texts, result
+
+
+def _negate(flags: list[bool]) -> list[bool]:
+    return [not flag for flag in flags]
+
+
+def _rank(
+    count: NDArray[np.int64],
+    hashed: NDArray[np.uint64],
+    alphabetical: Callable[[], NDArray[np.int64]],
+) -> NDArray[np.int64]:
+    """Order of the distinct forms: most posted first, ties by hash, then by the text.
+
+    The hash is pseudo-random, so that similar texts are not ranked next to each
+    other; only two texts with one hash need *alphabetical* (their positions
+    once sorted).
+    """
+    order = np.lexsort((hashed, -count))
+    if np.any(hashed[order[1:]] == hashed[order[:-1]]):
+        order = np.lexsort((alphabetical(), hashed, -count))
+    result: NDArray[np.int64] = order.astype(np.int64, copy=False)
+    return result
+
+
+def _distinct_texts(
+    texts: list[str], weight: NDArray[np.int64], min_tokens: int
+) -> tuple[list[str], NDArray[np.int64], NDArray[np.int64]]:
+    """Distinct normalised texts with enough words, by rank, with NumPy and hashlib.
+
+    *texts* are distinct and ``weight[t]`` is the number of inputs of text t.
+    Returns the ranked normal forms, the inputs of each and each text's rank
+    (-1 for too few words). The rank (most frequent first, then by hash)
+    depends on the texts only, so every later step is independent of the
+    order of the input.
+    """
+    normalised = normalize_texts(texts)
     forms = list(dict.fromkeys(normalised))
     n_words = np.fromiter(map(str.count, forms, itertools.repeat(" ")), np.int64, len(forms)) + 1
     enough = np.fromiter(map(bool, forms), dtype=bool, count=len(forms)) & (n_words >= min_tokens)
     form_code = np.where(enough, np.cumsum(enough) - 1, -1)
     position = dict(zip(forms, range(len(forms)), strict=True))
     form_of = np.fromiter(map(position.__getitem__, normalised), np.int64, len(normalised))
-    code: dict[object, int] = dict(zip(strings, form_code[form_of].tolist(), strict=True))
-    text_of = np.fromiter(
-        map(code.get, items, itertools.repeat(-1)), dtype=np.int64, count=len(items)
-    )
+    text_of = form_code[form_of]
     kept = [forms[k] for k in np.flatnonzero(enough).tolist()]
     if not kept:
-        return [], text_of
-    # Rank: most frequent first, ties in the order of a fixed hash of the text
-    # (pseudo-random, so that similar texts are not ranked next to each other),
-    # then of the text itself (only two texts with one hash can tie there).
-    count = np.bincount(text_of[text_of >= 0], minlength=len(kept))
+        return [], np.empty(0, np.int64), text_of
+    count = np.bincount(text_of[text_of >= 0], weights=weight[text_of >= 0], minlength=len(kept))
+    count = count.astype(np.int64)
     digest = b"".join(hashlib.blake2b(t.encode("utf-8"), digest_size=8).digest() for t in kept)
-    hashed = np.frombuffer(digest, dtype="<u8")
-    order = np.lexsort((hashed, -count))
-    if np.any(hashed[order[1:]] == hashed[order[:-1]]):
-        alphabetical = np.empty(len(kept), dtype=np.int64)
-        alphabetical[sorted(range(len(kept)), key=kept.__getitem__)] = np.arange(len(kept))
-        order = np.lexsort((alphabetical, hashed, -count))
+    hashed = np.frombuffer(digest, dtype="<u8").astype(np.uint64)
+
+    def alphabetical() -> NDArray[np.int64]:
+        places = np.empty(len(kept), dtype=np.int64)
+        places[sorted(range(len(kept)), key=kept.__getitem__)] = np.arange(len(kept))
+        return places
+
+    order = _rank(count, hashed, alphabetical)
     rank = np.empty(len(kept), dtype=np.int64)
     rank[order] = np.arange(len(kept), dtype=np.int64)
     ranked = [kept[k] for k in order.tolist()]
-    return ranked, np.where(text_of >= 0, rank[np.maximum(text_of, 0)], -1)
+    return ranked, count[order], np.where(text_of >= 0, rank[np.maximum(text_of, 0)], -1)
+
+
+def _distinct_forms(
+    kernels: dict[str, Any], texts: list[str], weight: NDArray[np.int64], min_tokens: int
+) -> tuple[NDArray[np.uint8], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """:func:`_distinct_texts` on UTF-8 bytes, with the kernels: no Python object per text.
+
+    Returns the ranked normal forms joined by spaces (UTF-8), the words of each,
+    the inputs of each and each text's rank (-1 for too few words).
+    """
+    buffer, begin, end = _normal_forms(kernels, texts)
+    digest = _digests(buffer, begin, end)
+    form_of, first_text, n_words = kernels["_k_forms"](buffer, begin, end, digest)
+    enough = n_words >= min_tokens
+    form_code = np.where(enough, np.cumsum(enough) - 1, -1)
+    text_of = form_code[form_of]
+    kept = first_text[enough]
+    present = text_of >= 0
+    count = np.bincount(text_of[present], weights=weight[present], minlength=kept.shape[0])
+    count = count.astype(np.int64)
+
+    def alphabetical() -> NDArray[np.int64]:
+        # UTF-8 bytes sort as their code points, like the str of the NumPy path.
+        spans = list(zip(begin[kept].tolist(), end[kept].tolist(), strict=True))
+        data = buffer.tobytes()
+        places = np.empty(kept.shape[0], dtype=np.int64)
+        order = sorted(range(len(spans)), key=lambda k: data[spans[k][0] : spans[k][1]])
+        places[order] = np.arange(kept.shape[0])
+        return places
+
+    order = _rank(count, digest[kept], alphabetical)
+    rank = np.empty(kept.shape[0], dtype=np.int64)
+    rank[order] = np.arange(kept.shape[0], dtype=np.int64)
+    ranked = kept[order]
+    blob = kernels["_k_join"](buffer, begin[ranked], end[ranked])
+    text_rank = np.where(present, rank[np.maximum(text_of, 0)] if rank.shape[0] else -1, -1)
+    return blob, n_words[enough][order], count[order], text_rank
+
+
+def _normal_forms(
+    kernels: dict[str, Any], texts: list[str]
+) -> tuple[NDArray[np.uint8], NDArray[np.int64], NDArray[np.int64]]:
+    """UTF-8 normal form (:func:`~botgraph.normalize.normalize_text`) of every text.
+
+    Returns one buffer and, per text, the range of its form in it. Plain ASCII
+    texts (see :func:`~botgraph.normalize.normalize_texts`) are normalised by a
+    kernel, chunk by chunk; the others by ``normalize_text`` itself.
+    """
+    pieces: list[NDArray[np.uint8]] = []
+    begin = np.zeros(len(texts), dtype=np.int64)
+    end = np.zeros(len(texts), dtype=np.int64)
+    done = np.zeros(len(texts), dtype=bool)
+    size = 0
+    for start, stop in _normal_chunks(texts):
+        joined, positions, ends, usable = _shortcut(texts[start:stop])
+        if not usable.any():
+            continue
+        where = positions[usable] + start
+        first = np.append(np.int64(0), ends[:-1] + 1)[usable]
+        source = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+        out, out_end = kernels["_k_normalise"](source, first, ends[usable], _SHORTCUT_TABLE)
+        end[where] = out_end + size
+        begin[where] = np.append(np.int64(0), out_end[:-1]) + size
+        done[where] = True
+        pieces.append(out)
+        size += int(out.shape[0])
+    rest = np.flatnonzero(~done)
+    if rest.shape[0]:
+        forms = [normalize_text(texts[i]).encode("utf-8") for i in rest.tolist()]
+        lengths = np.fromiter(map(len, forms), dtype=np.int64, count=len(forms))
+        end[rest] = np.cumsum(lengths) + size
+        begin[rest] = end[rest] - lengths
+        pieces.append(np.frombuffer(b"".join(forms), dtype=np.uint8))
+    buffer = np.concatenate(pieces) if pieces else np.empty(0, dtype=np.uint8)
+    return buffer, begin, end
+
+
+def _digests(
+    buffer: NDArray[np.uint8], begin: NDArray[np.int64], end: NDArray[np.int64]
+) -> NDArray[np.uint64]:
+    """64-bit BLAKE2b of each ``buffer[begin[k]:end[k]]``: ``hashlib.blake2b`` read little-endian.
+
+    Computed by the fingerprint kernel of :mod:`botgraph.normalize` (with the
+    identity table: the ranges hold no leading, trailing or double space), or
+    by :mod:`hashlib` when it is unavailable.
+    """
+    kernel = _fingerprint_kernel()
+    if kernel is not None:
+        values: NDArray[np.uint64]
+        values, has = kernel(buffer, begin, end, _IDENTITY_TABLE, *_BLAKE2B)
+        values[~has] = _EMPTY_DIGEST  # the kernel gives 0 for an empty range
+        return values
+    data = buffer.tobytes()
+    digests = b"".join(
+        hashlib.blake2b(data[lo:hi], digest_size=8).digest()
+        for lo, hi in zip(begin.tolist(), end.tolist(), strict=True)
+    )
+    return np.frombuffer(digests, dtype="<u8").astype(np.uint64)
 
 
 # --------------------------------------------------------------------------- banding
@@ -859,40 +1086,86 @@ def _signatures_compiled(
     """:func:`_signatures_numpy`, computed by the kernels."""
     n = len(texts)
     lengths = np.fromiter(map(str.count, texts, itertools.repeat(" ")), np.int64, count=n) + 1
-    blob = " ".join(texts).encode("utf-8")
-    word_code, word_start, word_end = kernels["_k_words"](np.frombuffer(blob, np.uint8), lengths)
-    digests = b"".join(
-        hashlib.blake2b(blob[start:end], digest_size=8).digest()
-        for start, end in zip(word_start.tolist(), word_end.tolist(), strict=True)
-    )
-    word_hash = np.frombuffer(digests, dtype="<u8").astype(np.uint64)
+    blob = np.frombuffer(bytearray(" ".join(texts).encode("utf-8")), np.uint8)
+    return _signatures_blob(kernels, blob, lengths, shingle, num_perm)
+
+
+def _signatures_blob(
+    kernels: dict[str, Any],
+    blob: NDArray[np.uint8],
+    lengths: NDArray[np.int64],
+    shingle: int,
+    num_perm: int,
+) -> NDArray[np.uint32]:
+    """:func:`_signatures_compiled` of the texts joined by spaces in *blob* (UTF-8).
+
+    ``lengths[t]`` is the number of words of text t.
+    """
+    a, b = _hash_coefficients(num_perm)
+    features = _features(kernels, blob, lengths, shingle)
+    return _signature_columns(kernels, features, a, b, transposed=False)
+
+
+#: The n-grams of the texts: hash of each distinct one (mod p), the index of each
+#: occurrence's, and the offset of each text's first occurrence (n_texts + 1).
+_Features = tuple[NDArray[np.uint64], NDArray[np.signedinteger[Any]], NDArray[np.int64]]
+
+
+def _features(
+    kernels: dict[str, Any], blob: NDArray[np.uint8], lengths: NDArray[np.int64], shingle: int
+) -> _Features:
+    """The word n-grams of the texts joined by spaces in *blob*, numbered by the kernels."""
+    n = int(lengths.shape[0])
+    word_code, word_start, word_end = kernels["_k_words"](blob, lengths)
+    word_hash = _digests(blob, word_start, word_end)
+    del word_start, word_end
     per_text = np.clip(lengths[:, None] - np.arange(shingle)[None, :], 0, None).sum(axis=1)
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(per_text, out=offsets[1:])
     n_occurrences = int(offsets[-1])
-    codes = np.empty(n_occurrences, dtype=np.int32 if n_occurrences < 2**31 else np.int64)
+    codes: NDArray[np.signedinteger[Any]] = np.empty(
+        n_occurrences, dtype=np.int32 if n_occurrences < 2**31 else np.int64
+    )
     salts = np.array([(_GOLDEN_INT * k) % (1 << 64) for k in range(1, shingle + 1)], _U64)
     x = _mod_prime(kernels["_k_features"](word_hash, word_code, lengths, salts, codes))
-    n_features = int(x.shape[0])
     _LOG.debug(
         "near_duplicate_keys: %d distinct texts, %d n-grams (%d distinct)",
         n,
         n_occurrences,
-        n_features,
+        int(x.shape[0]),
     )
-    a, b = _hash_coefficients(num_perm)
-    signatures = np.empty((n, num_perm), dtype=np.uint32)
-    block = max(1, min(num_perm, _TABLE_VALUES // max(n_features, 1)))
+    return x, codes, offsets
+
+
+def _signature_columns(
+    kernels: dict[str, Any],
+    features: _Features,
+    a: NDArray[np.uint64],
+    b: NDArray[np.uint64],
+    *,
+    transposed: bool,
+) -> NDArray[np.uint32]:
+    """MinHash values of every text for the hash functions (a, b): shape (n_texts, len(a)).
+
+    With *transposed*, shape (len(a), n_texts): one contiguous row per function.
+    """
+    x, codes, offsets = features
+    n, width = int(offsets.shape[0]) - 1, int(a.shape[0])
+    n_features, n_occurrences = int(x.shape[0]), int(offsets[-1])
+    out = np.empty((width, n) if transposed else (n, width), dtype=np.uint32)
+    block = max(1, min(width, _TABLE_VALUES // max(n_features, 1)))
     buffer = np.empty(n_features * block, dtype=np.uint32)
-    for first in range(0, num_perm, block):
-        stop = min(first + block, num_perm)
+    for first in range(0, width, block):
+        stop = min(first + block, width)
         table = buffer[: n_features * (stop - first)].reshape(n_features, stop - first)
         a_k, b_k = a[first:stop], b[first:stop]
         hashes = functools.partial(kernels["_k_hash_table"], a_k, b_k, x, table)
         _in_threads(hashes, n_features, n_features * (stop - first))
-        minima = functools.partial(kernels["_k_min_hash"], table, codes, offsets, first, signatures)
+        minima = functools.partial(
+            kernels["_k_min_hash"], table, codes, offsets, first, out, transposed
+        )
         _in_threads(minima, n, n_occurrences * (stop - first))
-    return signatures
+    return out
 
 
 def _cluster_compiled(
@@ -905,42 +1178,193 @@ def _cluster_compiled(
     linkage: str,
 ) -> NDArray[np.int64]:
     """:func:`_cluster` computed by the kernels (the same partition)."""
-    n, num_perm = signatures.shape
-    i, j = _candidates_compiled(kernels, signatures, bands, rows)
-    keep = np.empty(i.shape[0], dtype=np.bool_)
-    verify = functools.partial(kernels["_k_verify"], signatures, i, j, needed, keep)
-    _in_threads(verify, int(i.shape[0]), int(i.shape[0]) * num_perm)
-    n_candidates = int(i.shape[0])
-    i, j = i[keep], j[keep]
+    codes = _candidate_codes(kernels, signatures, bands, rows)
+    agree = _agreements(kernels, signatures, codes, None)
+    edges = codes[agree >= needed]
     _LOG.debug(
         "near_duplicate_keys: %d bands x %d rows, %d candidate pairs, %d edges",
         bands,
         rows,
-        n_candidates,
-        int(i.shape[0]),
+        int(codes.shape[0]),
+        int(edges.shape[0]),
     )
+    del codes, agree
+    return _labels_compiled(kernels, count, edges, linkage)
+
+
+def _agreements(
+    kernels: dict[str, Any],
+    block: NDArray[np.uint32],
+    codes: NDArray[np.int64],
+    agree: NDArray[np.unsignedinteger[Any]] | None,
+) -> NDArray[np.unsignedinteger[Any]]:
+    """Add to *agree* (zeros when None) the columns of *block* equal for each pair ``codes[p]``.
+
+    A pair's code is ``i * n + j``, *n* the rows of *block* (texts).
+    """
+    if agree is None:
+        agree = np.zeros(codes.shape[0], dtype=np.uint8 if block.shape[1] < 256 else np.uint16)
+    task = functools.partial(kernels["_k_agree"], block, codes, block.shape[0], agree)
+    _in_threads(task, int(codes.shape[0]), int(codes.shape[0]) * block.shape[1])
+    return agree
+
+
+def _labels_compiled(
+    kernels: dict[str, Any], count: NDArray[np.int64], edges: NDArray[np.int64], linkage: str
+) -> NDArray[np.int64]:
+    """Cluster label of each text from the near-duplicate pairs ``edges`` (codes i * n + j).
+
+    :func:`_star_clusters` (or connected components), computed by the kernels,
+    with int32 node indices below 2**31 texts. *edges* is not kept: when the
+    caller holds no other reference, its memory is released early.
+    """
+    n = int(count.shape[0])
+    index = np.int32 if n < 2**31 else np.int64
+    left = np.empty(edges.shape[0], dtype=index)
+    right = np.empty(edges.shape[0], dtype=index)
+    kernels["_k_ends"](edges, n, left, right)
+    del edges
     if linkage == "single":
-        labels: NDArray[np.int64] = kernels["_k_components"](n, i, j)
+        labels: NDArray[np.int64] = kernels["_k_components"](n, left, right)
         return labels
-    weight = count + np.bincount(i, weights=count[j], minlength=n).astype(np.int64)
-    weight += np.bincount(j, weights=count[i], minlength=n).astype(np.int64)
+    weight = kernels["_k_weights"](count, left, right)
     order = np.argsort(-weight, kind="stable")
+    del weight
     position = np.empty(n, dtype=np.int64)
     position[order] = np.arange(n, dtype=np.int64)
-    centre: NDArray[np.int64] = kernels["_k_star"](n, position[i], position[j])
-    return order[centre[position]]
+    kernels["_k_relabel"](position, left)
+    kernels["_k_relabel"](position, right)
+    neighbour = np.empty(2 * left.shape[0], dtype=index)
+    centre: NDArray[np.int64] = kernels["_k_star"](n, left, right, neighbour)
+    del left, right, neighbour
+    result: NDArray[np.int64] = order[centre[position]]
+    return result
+
+
+def _edges_streamed(
+    kernels: dict[str, Any],
+    features: _Features,
+    needed: int,
+    num_perm: int,
+    bands: int,
+    rows: int,
+) -> NDArray[np.int64]:
+    """The near-duplicate pairs of :func:`_cluster_compiled` (codes ``i * n + j``), streamed.
+
+    Computed without the whole signature matrix in memory.
+
+    The signature columns are computed a block at a time, about
+    ``_SIGNATURE_BYTES`` each, twice: first the columns of groups of bands for
+    the candidate pairs (merged into one sorted array as the groups come), then
+    every column, to count the agreements of each candidate pair. The pairs,
+    hence the clusters, are those of :func:`_cluster_compiled`.
+    """
+    n = int(features[2].shape[0]) - 1
+    a, b = _hash_coefficients(num_perm)
+    codes = _streamed_candidates(kernels, features, a, b, bands, rows)
+    agree: NDArray[np.unsignedinteger[Any]] = np.zeros(
+        codes.shape[0], dtype=np.uint8 if num_perm < 256 else np.uint16
+    )
+    width = max(1, min(num_perm, _SIGNATURE_BYTES // (4 * n)))
+    for first in range(0, num_perm, width):
+        block = _signature_columns(
+            kernels, features, a[first : first + width], b[first : first + width], transposed=False
+        )
+        _agreements(kernels, block, codes, agree)
+        del block
+    edges = codes[agree >= needed]
+    _LOG.debug(
+        "near_duplicate_keys: %d bands x %d rows, %d candidate pairs, %d edges (streamed)",
+        bands,
+        rows,
+        int(codes.shape[0]),
+        int(edges.shape[0]),
+    )
+    return edges
+
+
+def _streamed_candidates(
+    kernels: dict[str, Any],
+    features: _Features,
+    a: NDArray[np.uint64],
+    b: NDArray[np.uint64],
+    bands: int,
+    rows: int,
+) -> NDArray[np.int64]:
+    """The candidate pairs of :func:`_candidates_compiled` as sorted codes ``i * n + j``.
+
+    Bands go in groups whose signature columns (computed here, one row per
+    column) hold about ``_SIGNATURE_BYTES``; the distinct pairs of each group
+    are merged into those of the groups before.
+    """
+    n, num_perm = int(features[2].shape[0]) - 1, int(a.shape[0])
+    needs = _band_columns(bands, rows, num_perm)
+    groups: list[list[int]] = [[]]
+    for band in range(bands):
+        wanted = {c for g in groups[-1] + [band] for c in needs[g]}
+        if groups[-1] and 4 * len(wanted) * n > _SIGNATURE_BYTES:
+            groups.append([])
+        groups[-1].append(band)
+    merged = np.empty(0, dtype=np.int64)
+    for group in groups:
+        columns = np.array(sorted({c for g in group for c in needs[g]}), dtype=np.int64)
+        block = _signature_columns(kernels, features, a[columns], b[columns], transposed=True)
+        codes = _group_codes(kernels, block, columns.tolist(), [needs[g] for g in group], rows)
+        del block
+        merged = kernels["_k_merge_unique"](merged, codes)
+        del codes
+    return merged
+
+
+def _band_columns(bands: int, rows: int, num_perm: int) -> list[list[int]]:
+    """Signature columns of each band, then those that order its giant buckets."""
+    return [
+        [band * rows + r for r in range(rows)]
+        + [((band + 1) * rows + k) % num_perm for k in range(_GIANT_SORT_ROWS)]
+        for band in range(bands)
+    ]
+
+
+def _group_codes(
+    kernels: dict[str, Any],
+    block: NDArray[np.uint32],
+    columns: list[int],
+    needs: list[list[int]],
+    rows: int,
+) -> NDArray[np.int64]:
+    """Sorted distinct candidate codes of bands whose columns are rows of *block*."""
+    at = {c: k for k, c in enumerate(columns)}
+    found: list[NDArray[np.int64]] = [np.empty(0, np.int64)] * len(needs)
+
+    def run(lo: int, hi: int) -> None:
+        for k in range(lo, hi):
+            band_columns = np.array([at[c] for c in needs[k]], dtype=np.int64)
+            found[k] = kernels["_k_band_codes"](block, band_columns, rows, _BUCKET_CAP)
+
+    _in_threads(run, len(needs), block.shape[1] * len(needs))
+    codes = np.concatenate(found)
+    found.clear()
+    codes.sort()
+    if codes.shape[0]:
+        codes = codes[np.r_[True, codes[1:] != codes[:-1]]]
+    return codes
 
 
 def _candidates_compiled(
     kernels: dict[str, Any], signatures: NDArray[np.uint32], bands: int, rows: int
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """:func:`_candidates` computed by the kernels (the same pairs, in the same order)."""
+    n = signatures.shape[0]
+    codes = _candidate_codes(kernels, signatures, bands, rows)
+    return codes // n, codes % n
+
+
+def _candidate_codes(
+    kernels: dict[str, Any], signatures: NDArray[np.uint32], bands: int, rows: int
+) -> NDArray[np.int64]:
+    """The pairs of :func:`_candidates_compiled` as sorted codes ``i * n + j``."""
     n, num_perm = signatures.shape
-    needs = [
-        [band * rows + r for r in range(rows)]
-        + [((band + 1) * rows + k) % num_perm for k in range(_GIANT_SORT_ROWS)]
-        for band in range(bands)
-    ]
+    needs = _band_columns(bands, rows, num_perm)
     # Bands are processed in groups whose columns, copied column by column, hold
     # about _TABLE_VALUES values: the kernels then read contiguous columns.
     groups: list[list[int]] = [[]]
@@ -949,33 +1373,15 @@ def _candidates_compiled(
         if groups[-1] and len(wanted) * n > _TABLE_VALUES:
             groups.append([])
         groups[-1].append(band)
-    parts: list[NDArray[np.int64]] = []
+    merged = np.empty(0, dtype=np.int64)
     for group in groups:
         columns = sorted({c for b in group for c in needs[b]})
-        at = {c: k for k, c in enumerate(columns)}
         block = kernels["_k_columns"](signatures, np.array(columns, dtype=np.int64))
-        found: list[NDArray[np.int64]] = [np.empty(0, np.int64)] * len(group)
-
-        def run(
-            lo: int,
-            hi: int,
-            group: list[int] = group,
-            found: list[NDArray[np.int64]] = found,
-            block: NDArray[np.uint32] = block,
-            at: dict[int, int] = at,
-        ) -> None:
-            for k in range(lo, hi):
-                band_columns = np.array([at[c] for c in needs[group[k]]], dtype=np.int64)
-                found[k] = kernels["_k_band_codes"](block, band_columns, rows, _BUCKET_CAP)
-
-        _in_threads(run, len(group), n * len(group))
-        parts.extend(found)
-    codes = np.concatenate(parts)
-    del parts
-    codes.sort()
-    if codes.shape[0]:
-        codes = codes[np.r_[True, codes[1:] != codes[:-1]]]
-    return codes // n, codes % n
+        codes = _group_codes(kernels, block, columns, [needs[b] for b in group], rows)
+        del block
+        merged = kernels["_k_merge_unique"](merged, codes)
+        del codes
+    return merged
 
 
 # --------------------------------------------------------------------------- kernels
@@ -1013,6 +1419,105 @@ def _k_rehash(hashes: Any, count: int, size: int, shift: Any) -> Any:
             s = (s + 1) & (size - 1)
         slots[s] = index
     return slots
+
+
+def _k_normalise(source: Any, first: Any, last: Any, table: Any) -> Any:
+    """Normal forms of plain ASCII texts ``source[first[i]:last[i]]``, one after another.
+
+    Maps every byte through *table* (the shortcut table of
+    :mod:`botgraph.normalize`), then drops the spaces that start or end a text
+    or follow another space, as the fingerprint kernel does. Returns the bytes
+    and the end of each text's form in them.
+    """
+    total = 0
+    for i in range(first.shape[0]):
+        total += last[i] - first[i]
+    out = np.empty(total, dtype=np.uint8)
+    out_end = np.empty(first.shape[0], dtype=np.int64)
+    space = np.uint8(32)
+    size = 0
+    for i in range(first.shape[0]):
+        start = size
+        pending = False
+        for p in range(first[i], last[i]):
+            c = table[source[p]]
+            if c == space:
+                pending = size > start
+                continue
+            if pending:
+                out[size] = space
+                size += 1
+                pending = False
+            out[size] = c
+            size += 1
+        out_end[i] = size
+    return out[:size].copy(), out_end
+
+
+def _k_forms(buffer: Any, begin: Any, end: Any, digest: Any) -> Any:
+    """Distinct byte strings ``buffer[begin[t]:end[t]]``, by first occurrence.
+
+    Returns each text's form index, each form's first text and its number of
+    words (spaces plus one; 0 when empty). Equal digests are compared byte for
+    byte, so the forms are those a dictionary of the strings would give.
+    """
+    n = begin.shape[0]
+    size = 16
+    shift = np.uint64(60)
+    while size < 2 * n:
+        size *= 2
+        shift -= np.uint64(1)
+    slots = np.full(size, -1, dtype=np.int64)
+    form_of = np.empty(n, dtype=np.int64)
+    first_text = np.empty(n, dtype=np.int64)
+    n_words = np.empty(n, dtype=np.int64)
+    count = 0
+    for t in range(n):
+        h = digest[t]
+        length = end[t] - begin[t]
+        s = _k_slot(h, shift)
+        found = slots[s]
+        while found >= 0:
+            other = first_text[found]
+            if digest[other] == h and end[other] - begin[other] == length:
+                k = 0
+                while k < length and buffer[begin[other] + k] == buffer[begin[t] + k]:
+                    k += 1
+                if k == length:
+                    break
+            s = (s + 1) & (size - 1)
+            found = slots[s]
+        if found < 0:
+            found = count
+            slots[s] = count
+            first_text[count] = t
+            words = 0
+            if length > 0:
+                words = 1
+                for p in range(begin[t], end[t]):
+                    words += buffer[p] == 32
+            n_words[count] = words
+            count += 1
+        form_of[t] = found
+    return form_of, first_text[:count].copy(), n_words[:count].copy()
+
+
+def _k_join(buffer: Any, begin: Any, end: Any) -> Any:
+    """The byte strings ``buffer[begin[k]:end[k]]`` joined by single spaces."""
+    n = begin.shape[0]
+    total = max(n - 1, 0)
+    for k in range(n):
+        total += end[k] - begin[k]
+    out = np.empty(total, dtype=np.uint8)
+    p = 0
+    for k in range(n):
+        if k > 0:
+            out[p] = 32
+            p += 1
+        for q in range(begin[k], end[k]):
+            out[p] = buffer[q]
+            p += 1
+    return out
 
 
 def _k_words(data: Any, lengths: Any) -> Any:
@@ -1195,9 +1700,12 @@ def _k_hash_table(a: Any, b: Any, x: Any, table: Any, lo: int, hi: int) -> None:
 
 
 def _k_min_hash(
-    table: Any, codes: Any, offsets: Any, first: int, out: Any, lo: int, hi: int
+    table: Any, codes: Any, offsets: Any, first: int, out: Any, transposed: bool, lo: int, hi: int
 ) -> None:
-    """``out[t, first + k]``: minimum of ``table[codes[o], k]`` over the n-grams o of text t."""
+    """``out[t, first + k]``: minimum of ``table[codes[o], k]`` over the n-grams o of text t.
+
+    With *transposed*, ``out[first + k, t]``.
+    """
     width = table.shape[1]
     least = np.empty(width, dtype=np.uint32)
     for t in range(lo, hi):
@@ -1206,7 +1714,11 @@ def _k_min_hash(
             row = codes[o]
             for k in range(width):
                 least[k] = min(least[k], table[row, k])
-        out[t, first : first + width] = least
+        if transposed:
+            for k in range(width):
+                out[first + k, t] = least[k]
+        else:
+            out[t, first : first + width] = least
 
 
 def _k_columns(signatures: Any, columns: Any) -> Any:
@@ -1344,21 +1856,71 @@ def _k_band_codes(block: Any, band_columns: Any, rows: int, cap: int) -> Any:
     return codes
 
 
-def _k_verify(
-    signatures: Any, left: Any, right: Any, needed: int, keep: Any, lo: int, hi: int
-) -> None:
-    """``keep[p]``: whether pair p agrees on at least *needed* signature values."""
-    width = signatures.shape[1]
+def _k_agree(block: Any, codes: Any, n: int, agree: Any, lo: int, hi: int) -> None:
+    """``agree[p] +=`` the columns of *block* on which both texts of pair ``codes[p]`` agree."""
+    width = block.shape[1]
     for p in range(lo, hi):
-        a, b = left[p], right[p]
-        agree = 0
+        a, b = codes[p] // n, codes[p] % n
+        same = 0
         for k in range(width):
-            agree += signatures[a, k] == signatures[b, k]
-        keep[p] = agree >= needed
+            same += block[a, k] == block[b, k]
+        agree[p] += same
 
 
-def _k_star(n: int, left: Any, right: Any) -> Any:
-    """Centre of each node: :func:`_pivot_clusters`, :func:`_attach_singletons`, sequentially."""
+def _k_merge_unique(left: Any, right: Any) -> Any:
+    """The sorted distinct values of two sorted arrays of distinct values."""
+    out = np.empty(left.shape[0] + right.shape[0], dtype=np.int64)
+    x = y = m = 0
+    while x < left.shape[0] and y < right.shape[0]:
+        if left[x] < right[y]:
+            out[m] = left[x]
+            x += 1
+        elif right[y] < left[x]:
+            out[m] = right[y]
+            y += 1
+        else:
+            out[m] = left[x]
+            x += 1
+            y += 1
+        m += 1
+    while x < left.shape[0]:
+        out[m] = left[x]
+        x += 1
+        m += 1
+    while y < right.shape[0]:
+        out[m] = right[y]
+        y += 1
+        m += 1
+    return out[:m].copy()
+
+
+def _k_ends(edges: Any, n: int, left: Any, right: Any) -> None:
+    """``left[p], right[p] = divmod(edges[p], n)``: the texts of each pair."""
+    for p in range(edges.shape[0]):
+        left[p] = edges[p] // n
+        right[p] = edges[p] % n
+
+
+def _k_relabel(position: Any, nodes: Any) -> None:
+    """``nodes[p] = position[nodes[p]]``, in place."""
+    for p in range(nodes.shape[0]):
+        nodes[p] = position[nodes[p]]
+
+
+def _k_weights(count: Any, left: Any, right: Any) -> Any:
+    """Posts of each text and of its near-duplicates (the pairs ``left[p], right[p]``)."""
+    weight = count.copy()
+    for p in range(left.shape[0]):
+        weight[left[p]] += count[right[p]]
+        weight[right[p]] += count[left[p]]
+    return weight
+
+
+def _k_star(n: int, left: Any, right: Any, neighbour: Any) -> Any:
+    """Centre of each node: :func:`_pivot_clusters`, :func:`_attach_singletons`, sequentially.
+
+    *neighbour* is scratch space for the adjacency (twice the edges).
+    """
     start = np.zeros(n + 1, dtype=np.int64)
     for p in range(left.shape[0]):
         start[left[p] + 1] += 1
@@ -1366,7 +1928,6 @@ def _k_star(n: int, left: Any, right: Any) -> Any:
     for node in range(n):
         start[node + 1] += start[node]
     fill = start[:-1].copy()
-    neighbour = np.empty(start[n], dtype=np.int64)
     for p in range(left.shape[0]):
         neighbour[fill[left[p]]] = right[p]
         fill[left[p]] += 1
@@ -1396,7 +1957,7 @@ def _k_components(n: int, left: Any, right: Any) -> Any:
     """Connected component of each node, labelled by its smallest member (union-find)."""
     parent = np.arange(n)
     for p in range(left.shape[0]):
-        a, b = left[p], right[p]
+        a, b = np.int64(left[p]), np.int64(right[p])
         while parent[a] != a:
             parent[a] = parent[parent[a]]
             a = parent[a]
@@ -1425,13 +1986,20 @@ _HELPERS = (
     "_k_lex_argsort",
 )
 _KERNELS = (
+    "_k_normalise",
+    "_k_forms",
+    "_k_join",
     "_k_words",
     "_k_features",
     "_k_hash_table",
     "_k_min_hash",
     "_k_columns",
     "_k_band_codes",
-    "_k_verify",
+    "_k_agree",
+    "_k_ends",
+    "_k_relabel",
+    "_k_weights",
+    "_k_merge_unique",
     "_k_star",
     "_k_components",
 )
@@ -1469,8 +2037,10 @@ def _load_kernels() -> dict[str, Any] | None:
 
 def _warm_up(kernels: dict[str, Any]) -> None:
     """Compile every kernel for the argument types near_duplicate_keys uses."""
-    texts = ["a b c d", "a b c e", "a b c d e"]
-    signatures = _signatures_compiled(kernels, texts, 2, 8)
-    count = np.ones(len(texts), dtype=np.int64)
+    texts = ["a b c d", "a b c e", "a b c d e", "A b c d!", "é"]
+    blob, lengths, count, _ = _distinct_forms(kernels, texts, np.ones(5, np.int64), 1)
+    signatures = _signatures_blob(kernels, blob, lengths, 2, 8)
     for linkage in _LINKAGES:
         _cluster_compiled(kernels, signatures, count, 4, 8, 1, linkage)
+    features = _features(kernels, blob, lengths, 2)
+    _labels_compiled(kernels, count, _edges_streamed(kernels, features, 4, 8, 8, 1), "star")

@@ -821,9 +821,25 @@ def _fast_cluster_ids(
 
 
 def _fast_near_text(records: Records) -> _Events:
-    from botgraph.near_duplicates import near_duplicate_keys
+    from botgraph.near_duplicates import _grouped_keys, near_duplicate_keys
 
-    return _fast_cluster_ids(records, near_duplicate_keys)
+    column = records.fields.get("text")
+    text_column = None if column is None or not _only_text(column) else _text_column(records)
+    if text_column is None:
+        return _fast_cluster_ids(records, near_duplicate_keys)
+    texts, code = text_column
+    return _fast_cluster_ids(records, lambda _: _grouped_keys(texts, code))
+
+
+def _only_text(column: NDArray[Any]) -> bool:
+    """Whether every cell is a str, None or NaN (near_duplicate_keys raises on others).
+
+    For such a column, ``_group_text`` gives exactly the texts near_duplicate_keys sees.
+    """
+    return column.dtype == object and set(map(type, column.tolist())) <= _TEXT_CELLS
+
+
+_TEXT_CELLS = frozenset({str, type(None), float})
 
 
 def _fast_embedding(records: Records) -> _Events:

@@ -246,3 +246,18 @@ def test_weak_p_must_be_a_probability(func: str) -> None:
     )
     with pytest.raises(ParameterError, match=f"'weak_p' parameter of {func}"):
         call()
+
+
+def test_binomial_tail_matches_scipy_and_stays_finite() -> None:
+    from scipy.stats import binom
+
+    rng = np.random.default_rng(0)
+    n = rng.integers(1, 400, 200)
+    m = rng.integers(0, n + 1)
+    p = rng.uniform(1e-4, 0.99, 200)
+    ours = groups_module._log10_binom_sf(m, n, p)
+    reference = np.where(m > 0, binom.logsf(m - 1, n, p) / np.log(10), 0.0)
+    finite = np.isfinite(reference)
+    assert np.allclose(ours[finite], reference[finite], rtol=1e-9, atol=1e-12)
+    deep = groups_module._log10_binom_sf(np.array([400]), np.array([400]), np.array([1e-3]))
+    assert np.isclose(deep[0], 400 * np.log10(1e-3))

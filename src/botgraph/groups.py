@@ -18,8 +18,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import gammaln
-from scipy.stats import binom
+from scipy.special import bdtrc, gammaln
 
 from botgraph._validation import check_int, check_number
 
@@ -66,16 +65,27 @@ class WeakGroup:
         )
 
 
-def _log10_binom_sf(m: NDArray[np.int64], n: NDArray[np.int64], p: NDArray[np.float64]) -> Any:
+def _log10_binom_sf(m: Any, n: Any, p: Any) -> Any:
     """``log10 P(Bin(n, p) >= m)``, elementwise (0 where ``m <= 0``)."""
-    m, n, p = np.broadcast_arrays(np.asarray(m), np.asarray(n), np.asarray(p))
+    m, n, p = (np.asarray(x, dtype=np.float64) for x in (m, n, p))
+    if not m.shape == n.shape == p.shape:
+        m, n, p = np.broadcast_arrays(m, n, p)
     out = np.zeros(m.shape, dtype=np.float64)
-    some = m > 0
-    tail = np.atleast_1d(np.asarray(binom.logsf(m[some] - 1, n[some], p[some]), np.float64))
-    # Far in the tail logsf underflows to -inf; the first term of the sum, P(X = m),
-    # is then the whole of it to many digits.
+    some = (m > 0) & (p < 1.0)
+    mm, nn, pp = m[some], n[some], p[some]
+    with np.errstate(divide="ignore"):
+        tail = np.log(bdtrc((mm - 1).astype(np.int64), nn.astype(np.int64), pp))
+    # Far in the tail the sum underflows; its first term, P(X = m), is then the
+    # whole of it to many digits (computed in logs).
     deep = ~np.isfinite(tail)
-    tail[deep] = binom.logpmf(m[some][deep], n[some][deep], p[some][deep])
+    md, nd, pd = mm[deep], nn[deep], pp[deep]
+    tail[deep] = (
+        gammaln(nd + 1)
+        - gammaln(md + 1)
+        - gammaln(nd - md + 1)
+        + md * np.log(pd)
+        + (nd - md) * np.log1p(-pd)
+    )
     out[some] = tail / _LN10
     return out
 
@@ -200,97 +210,129 @@ def weak_groups(
     if n < min_size or m_all < 3:
         return ()
     null = _Null(
-        a=a,
-        b=b,
-        weak=weak,
         n=n,
         rho=min(1.0, max(m_all, level * tested) / (n * (n - 1) / 2)),
         q=m_all / tested,
         weak_degree=np.bincount(a[weak], minlength=n) + np.bincount(b[weak], minlength=n),
-        tested_degree=np.bincount(a, minlength=n) + np.bincount(b, minlength=n),
     )
     found = []
-    for community in _communities(a[weak], b[weak], n, seed):
-        if community.shape[0] < min_size:
+    for nodes, la, lb, lw in _communities(a, b, weak, n, seed):
+        if nodes.shape[0] < min_size:
             continue
-        members = _prune(community, null, alpha, min_size)
-        k = int(members.shape[0])
+        alive = _prune(nodes, la, lb, lw, null, alpha, min_size)
+        members, k = nodes[alive], int(np.count_nonzero(alive))
         if k < min_size:
             continue
-        inside = np.zeros(n, dtype=bool)
-        inside[members] = True
-        both = inside[a] & inside[b]
-        t, m = int(np.count_nonzero(both)), int(np.count_nonzero(both & weak))
-        scattered = _log10_binom_sf(np.array(m), np.array(k * (k - 1) // 2), np.array(null.rho))
-        among = _log10_binom_sf(np.array(m), np.array(t), np.array(null.q))
+        both = alive[la] & alive[lb]
+        t, m = int(np.count_nonzero(both)), int(np.count_nonzero(both & lw))
+        scattered = _log10_binom_sf(m, k * (k - 1) // 2, null.rho)
+        among = _log10_binom_sf(m, t, null.q)
         log10_p = min(0.0, float(max(scattered, among)) + _log10_choose(n, k))
-        found.append(WeakGroup(np.sort(members), m, t, log10_p, int(community.shape[0]) - k))
+        found.append(WeakGroup(members, m, t, log10_p, int(nodes.shape[0]) - k))
     found.sort(key=lambda g: (g.log10_pvalue, int(g.members[0])))
     return tuple(found)
 
 
 @dataclass(frozen=True, slots=True)
 class _Null:
-    """The tested pairs and the two null models' rates (see weak_groups' Notes)."""
+    """The two null models' rates and each account's weak pairs (see weak_groups' Notes)."""
 
-    a: NDArray[np.int64]
-    b: NDArray[np.int64]
-    weak: NDArray[np.bool_]
     n: int
     rho: float
     q: float
     weak_degree: NDArray[np.int64]
-    tested_degree: NDArray[np.int64]
 
 
 def _communities(
-    ea: NDArray[np.int64], eb: NDArray[np.int64], n: int, seed: int
-) -> list[NDArray[np.int64]]:
-    """Leiden (modularity) communities of the weak-pair graph with at least one pair."""
+    a: NDArray[np.int64], b: NDArray[np.int64], weak: NDArray[np.bool_], n: int, seed: int
+) -> list[tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.bool_]]]:
+    """Leiden (modularity) communities of the weak-pair graph, with their own pairs.
+
+    Per community: its accounts (ascending) and the tested pairs inside it, as
+    positions in that account list, with their weak flags.
+    """
     import igraph as ig
 
+    ea, eb = a[weak], b[weak]
     graph = ig.Graph(n=n, edges=np.column_stack([ea, eb]).tolist(), directed=False)
     # A private, seeded generator for this call only (as botgraph.communities does).
+    # Two iterations (igraph's default): the pruning below refines the candidates.
     ig.set_random_number_generator(random.Random(seed))
     try:
         clustering = graph.community_leiden(
-            objective_function="modularity", resolution=1.0, n_iterations=-1
+            objective_function="modularity", resolution=1.0, n_iterations=2
         )
     finally:
         ig.set_random_number_generator(random)
-    membership = np.asarray(clustering.membership, dtype=np.int64)
+    label = np.asarray(clustering.membership, dtype=np.int64)
     touched = np.zeros(n, dtype=bool)
     touched[ea] = True
     touched[eb] = True
-    order = np.argsort(membership[touched], kind="stable")
-    nodes = np.flatnonzero(touched)[order]
-    cuts = np.flatnonzero(np.diff(membership[nodes])) + 1
-    return [part for part in np.split(nodes, cuts) if part.shape[0]]
+    label[~touched] = -1
+    node_order = np.argsort(label, kind="stable")  # ascending accounts within a label
+    node_label = label[node_order]
+    pair_label = np.where(label[a] == label[b], label[a], -1)
+    inside = np.flatnonzero(pair_label >= 0)
+    pair_order = inside[np.argsort(pair_label[inside], kind="stable")]
+    sorted_pair_label = pair_label[pair_order]
+    out = []
+    for c in np.unique(node_label[node_label >= 0]).tolist():
+        lo, hi = np.searchsorted(node_label, [c, c + 1])
+        nodes = node_order[lo:hi]
+        plo, phi = np.searchsorted(sorted_pair_label, [c, c + 1])
+        pairs = pair_order[plo:phi]
+        out.append(
+            (
+                nodes,
+                np.searchsorted(nodes, a[pairs]),
+                np.searchsorted(nodes, b[pairs]),
+                weak[pairs],
+            )
+        )
+    return out
 
 
 def _prune(
-    community: NDArray[np.int64], null: _Null, alpha: float, min_size: int
-) -> NDArray[np.int64]:
-    """Drop the least significant member until every member passes the member test."""
-    members = np.asarray(community, dtype=np.int64)
-    n = null.n
+    nodes: NDArray[np.int64],
+    la: NDArray[np.int64],
+    lb: NDArray[np.int64],
+    lw: NDArray[np.bool_],
+    null: _Null,
+    alpha: float,
+    min_size: int,
+) -> NDArray[np.bool_]:
+    """Drop the least significant member until every member passes the member test.
+
+    Returns which of *nodes* remain. Counts are updated as members leave: each
+    removal costs the departing member's pairs and one test of those that stay.
+    """
+    k0, n = int(nodes.shape[0]), null.n
     log10_alpha, log10_n = float(np.log10(alpha)), float(np.log10(n))
-    while members.shape[0] >= min_size:
-        inside = np.zeros(n, dtype=bool)
-        inside[members] = True
-        both = inside[null.a] & inside[null.b]
-        weak_in = both & null.weak
-        ta, tb, wa, wb = null.a[both], null.b[both], null.a[weak_in], null.b[weak_in]
-        t_in = (np.bincount(ta, minlength=n) + np.bincount(tb, minlength=n))[members]
-        d_in = (np.bincount(wa, minlength=n) + np.bincount(wb, minlength=n))[members]
-        k = int(members.shape[0])
-        scattered = _log10_binom_sf(
-            d_in, np.full(k, k - 1), np.maximum(null.rho, null.weak_degree[members] / (n - 1))
-        )
-        among = _log10_binom_sf(d_in, t_in, np.full(k, null.q))
+    t_in = np.bincount(la, minlength=k0) + np.bincount(lb, minlength=k0)
+    d_in = np.bincount(la[lw], minlength=k0) + np.bincount(lb[lw], minlength=k0)
+    # Each member's pairs inside the community (both directions), for the updates.
+    ends = np.concatenate([la, lb])
+    other = np.concatenate([lb, la])
+    is_weak = np.concatenate([lw, lw])
+    order = np.argsort(ends, kind="stable")
+    other, is_weak = other[order], is_weak[order]
+    start = np.concatenate([[0], np.cumsum(np.bincount(ends, minlength=k0))])
+    rate = np.maximum(null.rho, null.weak_degree[nodes] / (n - 1))
+    alive = np.ones(k0, dtype=bool)
+    idx = np.arange(k0)
+    while idx.shape[0] >= min_size:
+        k = int(idx.shape[0])
+        scattered = _log10_binom_sf(d_in[idx], np.full(k, k - 1), rate[idx])
+        among = _log10_binom_sf(d_in[idx], t_in[idx], np.full(k, null.q))
         log10_p = np.maximum(scattered, among) + log10_n
         worst = int(np.argmax(log10_p))
         if log10_p[worst] <= log10_alpha:
-            return members
-        members = np.delete(members, worst)
-    return members[:0]
+            return alive
+        gone = int(idx[worst])
+        alive[gone] = False
+        idx = np.delete(idx, worst)
+        partners = other[start[gone] : start[gone + 1]]
+        weak_partners = is_weak[start[gone] : start[gone + 1]]
+        np.subtract.at(t_in, partners, 1)
+        np.subtract.at(d_in, partners[weak_partners], 1)
+    return np.zeros(k0, dtype=bool)

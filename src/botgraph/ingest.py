@@ -1408,11 +1408,11 @@ def _list_tuples(
     cells: list[object] = [()]
     for k in np.unique(kept[kept > 0]).tolist():
         rows = np.flatnonzero(kept == k)
-        matrix = np.stack([codes[starts[rows] + j] for j in range(k)], axis=1)
-        distinct_rows, inverse = np.unique(matrix, axis=0, return_inverse=True)
-        made = _tuples([distinct_rows[:, j] for j in range(k)], strings)
-        out[listed[rows]] = made[inverse.reshape(-1)]
-        group[listed[rows]] = len(cells) + inverse.reshape(-1)
+        columns = [codes[starts[rows] + j] for j in range(k)]
+        first, inverse = _distinct_rows(columns, strings.shape[0])
+        made = _tuples([column[first] for column in columns], strings)
+        out[listed[rows]] = made[inverse]
+        group[listed[rows]] = len(cells) + inverse
         cells.extend(made.tolist())
     seen, first = np.unique(group, return_index=True)
     order = seen[np.argsort(first)]
@@ -1421,6 +1421,24 @@ def _list_tuples(
     out.setflags(write=False)
     remember(out, [cells[i] for i in order.tolist()], rank[group])
     return out, counts
+
+
+def _distinct_rows(
+    columns: list[NDArray[np.int64]], base: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Distinct rows of equally long code columns (codes below *base*).
+
+    Returns one row index per distinct row and each row's distinct-row number.
+    The columns are folded into one integer key a column at a time, renumbering
+    the key after each step so that it never overflows: one 1-D sort per column
+    (a 2-D ``np.unique(axis=0)`` compares whole rows and is several times slower).
+    """
+    key = np.zeros(columns[0].shape[0], dtype=np.int64)
+    for column in columns:
+        _, key = np.unique(key * base + column, return_inverse=True)
+        key = key.reshape(-1).astype(np.int64)
+    _, first = np.unique(key, return_index=True)
+    return first, key
 
 
 def _first_occurrences(

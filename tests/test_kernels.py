@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import botgraph._kernels as kernels
+from botgraph._jit import LazyKernels
 from botgraph._kernels import EdgeArrays, numba_available, project_edges
 from botgraph.errors import MissingDependencyError, ParameterError
 from botgraph.projection import aggregate_pairs, project_partition
@@ -496,7 +497,7 @@ def test_broken_numba_is_logged_and_avoided(
     def broken(_: object) -> None:
         raise RuntimeError("no compiler today")
 
-    monkeypatch.setattr(kernels, "_state", {})
+    monkeypatch.setattr(kernels, "_KERNELS_LOADED", LazyKernels(kernels._load_kernels))
     monkeypatch.setattr(kernels, "_warm_up", broken)
     with caplog.at_level(logging.WARNING, logger="botgraph"):
         assert kernels._compiled() is None

@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from scipy.sparse.csgraph import connected_components
 
 from botgraph import near_duplicates as nd
+from botgraph._jit import LazyKernels
 from botgraph.errors import ParameterError
 from botgraph.ingest import Records
 from botgraph.near_duplicates import near_duplicate_keys
@@ -427,7 +428,7 @@ def test_without_numba_the_numpy_path_runs(monkeypatch: pytest.MonkeyPatch) -> N
         return real_import(name, package)
 
     monkeypatch.setattr(importlib, "import_module", no_numba)
-    monkeypatch.setattr(nd, "_state", {})
+    monkeypatch.setattr(nd, "_KERNELS_LOADED", LazyKernels(nd._load_kernels))
     assert nd._compiled() is None
     assert np.array_equal(near_duplicate_keys(texts), expected)
 
@@ -446,7 +447,7 @@ def test_a_broken_numba_is_logged_and_skipped(
         "import_module",
         lambda name, package=None: fake if name == "numba" else real_import(name, package),
     )
-    monkeypatch.setattr(nd, "_state", {})
+    monkeypatch.setattr(nd, "_KERNELS_LOADED", LazyKernels(nd._load_kernels))
     with caplog.at_level(logging.WARNING, logger="botgraph.near_duplicates"):
         assert nd._compiled() is None
     assert "numba kernels unavailable (LLVM is broken)" in caplog.text

@@ -24,6 +24,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from botgraph._jit import LazyKernels
 from botgraph.errors import ParameterError
 from botgraph.ingest import Records
 from botgraph.normalize import normalize_text, normalize_texts, text_fingerprint, text_fingerprints
@@ -503,7 +504,7 @@ def test_without_numba_fingerprints_use_hashlib(monkeypatch: pytest.MonkeyPatch)
     texts = ["Thank you", "THANK YOU!", "🙏", "merci &amp; adieu"] * 3
     expected = [text_fingerprint(t) for t in texts]
     monkeypatch.setattr(normalize, "_KERNEL_MIN_TEXTS", 0)
-    monkeypatch.setattr(normalize, "_compiled", {"kernel": None})
+    monkeypatch.setattr(normalize, "_FINGERPRINT_LOADED", LazyKernels(lambda: None))
     assert text_fingerprints(texts).tolist() == expected
 
 

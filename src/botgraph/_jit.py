@@ -11,12 +11,48 @@ from __future__ import annotations
 
 import importlib
 import logging
+import threading
 import time
 import warnings
 from collections.abc import Callable, MutableMapping, Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-__all__ = ["compile_kernels"]
+__all__ = ["LazyKernels", "compile_kernels"]
+
+_T = TypeVar("_T")
+
+
+class LazyKernels(Generic[_T]):
+    """What *load* returns (a module's compiled kernels), loaded once, on first use.
+
+    Compiling takes seconds and must happen once per process, before any thread
+    runs a kernel: the first :meth:`get` calls *load* under a lock, later calls
+    return the same value. A test that needs a fresh load (or a forced fallback)
+    replaces the module's instance with a new one.
+
+    Examples
+    --------
+    >>> calls = []
+    >>> lazy = LazyKernels(lambda: calls.append(1) or "kernels")
+    >>> lazy.get(), lazy.get(), len(calls)
+    ('kernels', 'kernels', 1)
+    """
+
+    __slots__ = ("_load", "_loaded", "_lock", "_value")
+
+    def __init__(self, load: Callable[[], _T]) -> None:
+        self._load = load
+        self._lock = threading.Lock()
+        self._loaded = False
+        self._value: _T | None = None
+
+    def get(self) -> _T:
+        """The loaded value, loading it on the first call."""
+        with self._lock:
+            if not self._loaded:
+                self._value = self._load()
+                self._loaded = True
+            return self._value  # type: ignore[return-value]
 
 
 def compile_kernels(

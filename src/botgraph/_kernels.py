@@ -62,7 +62,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import threading
 import time as _time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -73,7 +72,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from botgraph._jit import compile_kernels
+from botgraph._jit import LazyKernels, compile_kernels
 from botgraph._validation import check_choice, check_int, check_number
 from botgraph.errors import MissingDependencyError, ParameterError
 
@@ -902,9 +901,6 @@ _KERNELS = (
     "_k_key_spans",
     "_k_expected",
 )
-#: {"kernels": dict of compiled kernels, or None when numba is unusable}, once loaded.
-_state: dict[str, dict[str, Any] | None] = {}
-_compile_lock = threading.Lock()
 
 
 def _compiled() -> dict[str, Any] | None:
@@ -916,10 +912,7 @@ def _compiled() -> dict[str, Any] | None:
     processes. numba's warnings (a cache that cannot be written, say) are logged,
     not raised.
     """
-    with _compile_lock:
-        if "kernels" not in _state:
-            _state["kernels"] = _load_kernels()
-        return _state["kernels"]
+    return _KERNELS_LOADED.get()
 
 
 def _load_kernels() -> dict[str, Any] | None:
@@ -932,6 +925,10 @@ def _load_kernels() -> dict[str, Any] | None:
         fallback="the numpy path",
         log=logger,
     )
+
+
+#: The compiled kernels (None when numba is unusable), loaded on first use.
+_KERNELS_LOADED: LazyKernels[dict[str, Any] | None] = LazyKernels(_load_kernels)
 
 
 def _warm_up(kernels: dict[str, Any]) -> None:

@@ -23,7 +23,6 @@ import itertools
 import logging
 import math
 import os
-import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final, Literal
@@ -33,7 +32,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.sparse.csgraph import connected_components
 
-from botgraph._jit import compile_kernels
+from botgraph._jit import LazyKernels, compile_kernels
 from botgraph._validation import check_choice, check_int, check_number
 from botgraph.errors import ParameterError
 from botgraph.normalize import (
@@ -2003,9 +2002,6 @@ _KERNELS = (
     "_k_star",
     "_k_components",
 )
-#: {"kernels": dict of compiled kernels, or None when numba is unusable}, once loaded.
-_state: dict[str, dict[str, Any] | None] = {}
-_compile_lock = threading.Lock()
 
 
 def _compiled() -> dict[str, Any] | None:
@@ -2017,10 +2013,7 @@ def _compiled() -> dict[str, Any] | None:
     """
     if _ENGINE == "numpy":
         return None
-    with _compile_lock:
-        if "kernels" not in _state:
-            _state["kernels"] = _load_kernels()
-        return _state["kernels"]
+    return _KERNELS_LOADED.get()
 
 
 def _load_kernels() -> dict[str, Any] | None:
@@ -2033,6 +2026,10 @@ def _load_kernels() -> dict[str, Any] | None:
         fallback="the numpy path",
         log=_LOG,
     )
+
+
+#: The compiled kernels (None when numba is unusable), loaded on first use.
+_KERNELS_LOADED: LazyKernels[dict[str, Any] | None] = LazyKernels(_load_kernels)
 
 
 def _warm_up(kernels: dict[str, Any]) -> None:

@@ -24,7 +24,6 @@ import html
 import logging
 import re
 import sys
-import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import partial
@@ -36,7 +35,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import numpy as np
 from numpy.typing import NDArray
 
-from botgraph._jit import compile_kernels
+from botgraph._jit import LazyKernels, compile_kernels
 from botgraph.errors import ParameterError
 
 __all__ = [
@@ -689,21 +688,13 @@ def _blake2b_normalised(
     return out, has
 
 
-#: {"kernel": the compiled _blake2b_normalised, or None when numba is unusable}, once loaded.
-_compiled: dict[str, Any] = {}
-_compile_lock = threading.Lock()
-
-
 def _fingerprint_kernel() -> Any:
     """The numba-compiled :func:`_blake2b_normalised`, or None when numba is unusable.
 
     Compiled (or loaded from numba's cache) on the first call; numba's
     warnings are logged, not raised, and any failure falls back to hashlib.
     """
-    with _compile_lock:
-        if "kernel" not in _compiled:
-            _compiled["kernel"] = _load_fingerprint_kernel()
-        return _compiled["kernel"]
+    return _FINGERPRINT_LOADED.get()
 
 
 def _load_fingerprint_kernel() -> Any:
@@ -718,6 +709,10 @@ def _load_fingerprint_kernel() -> Any:
         log=logger,
     )
     return None if kernels is None else kernels["_blake2b_normalised"]
+
+
+#: The compiled _blake2b_normalised (None when numba is unusable), loaded on first use.
+_FINGERPRINT_LOADED: LazyKernels[Any] = LazyKernels(_load_fingerprint_kernel)
 
 
 def _warm_up_fingerprint(kernels: dict[str, Any]) -> None:

@@ -300,25 +300,17 @@ def _check_options(
     return threshold, shingle, num_perm, bands, min_tokens, linkage
 
 
-def _grouped_keys(
-    texts: list[str],
-    code: NDArray[np.int64],
-    *,
-    threshold: float = 0.5,
-    shingle: int = 2,
-    num_perm: int = 128,
-    bands: int | None = None,
-    min_tokens: int = 4,
-    linkage: Literal["star", "single"] = "star",
-) -> NDArray[np.int64]:
+def _grouped_keys(texts: list[str], code: NDArray[np.int64], **options: Any) -> NDArray[np.int64]:
     """:func:`near_duplicate_keys` of texts already grouped: the same ids.
 
     Input ``i`` has the text ``texts[code[i]]``, or none when ``code[i]`` is
     -1; *texts* are distinct strings in order of first appearance (as
     ``botgraph.traces`` groups a text column once for all its text layers).
+    *options* are keyword arguments of :func:`near_duplicate_keys`, with its
+    defaults for the others.
     """
-    options = _check_options(threshold, shingle, num_perm, bands, min_tokens, linkage)
-    return _keys_of_groups(texts, np.asarray(code, dtype=np.int64), *options)
+    settings = {**(near_duplicate_keys.__kwdefaults__ or {}), **options}
+    return _keys_of_groups(texts, np.asarray(code, dtype=np.int64), *_check_options(**settings))
 
 
 def _keys_of_groups(

@@ -449,12 +449,28 @@ def _reference_traces(
 def _build(
     records: Records, layer: str, record: NDArray[np.int64], key_list: list[str]
 ) -> BipartiteGraph:
-    n_accounts = int(records.accounts.shape[0])
     keys, key = _unique_codes(key_list)
+    # Extractors yield distinct keys per record, so there is one event per (record, key).
+    return _graph(records, layer, keys, key, record, lambda k, t, a, r: np.lexsort((r, a, t, k)))
+
+
+def _graph(
+    records: Records,
+    layer: str,
+    keys: NDArray[np.object_],
+    key: NDArray[np.int64],
+    record: NDArray[np.int64],
+    sort: Callable[
+        [NDArray[np.int64], NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]],
+        NDArray[np.intp],
+    ],
+) -> BipartiteGraph:
+    """The graph of the events ``(record[i], key[i])``, in the order ``sort(key, time, account,
+    record)`` gives (by key, time, account, then record)."""
+    n_accounts = int(records.accounts.shape[0])
     account = np.asarray(records.account_code, dtype=np.int64)[record]
     time = np.asarray(records.timestamp, dtype=np.float64)[record]
-    order = np.lexsort((record, account, time, key))
-    # Extractors yield distinct keys per record, so there is one event per (record, key).
+    order = sort(key, time, account, record)
     key, time, account, record = key[order], time[order], account[order], record[order]
     incidence = sp.csr_array(
         (np.ones(key.shape[0], dtype=np.int64), (account, key)),
@@ -906,26 +922,14 @@ def _event_order(
 
 def _assemble(records: Records, layer: str, events: _Events) -> BipartiteGraph:
     """The bipartite graph of *events* (same result as ``_build`` on the same events)."""
-    n_accounts = int(records.accounts.shape[0])
-    account = np.asarray(records.account_code, dtype=np.int64)[events.record]
-    time = np.asarray(records.timestamp, dtype=np.float64)[events.record]
-    order = _event_order(events.key, time, account, int(events.keys.shape[0]), n_accounts)
-    key, time, account = events.key[order], time[order], account[order]
-    record = events.record[order]
-    incidence = sp.csr_array(
-        (np.ones(key.shape[0], dtype=np.int64), (account, key)),
-        shape=(n_accounts, int(events.keys.shape[0])),
-    )
-    incidence.sum_duplicates()
-    return BipartiteGraph(
-        layer=layer,
-        accounts=records.accounts,
-        keys=events.keys,
-        incidence=incidence,
-        event_account=account,
-        event_key=key,
-        event_time=time,
-        event_record=record,
+    n_keys, n_accounts = int(events.keys.shape[0]), int(records.accounts.shape[0])
+    return _graph(
+        records,
+        layer,
+        events.keys,
+        events.key,
+        events.record,
+        lambda k, t, a, r: _event_order(k, t, a, n_keys, n_accounts),
     )
 
 

@@ -12,35 +12,11 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from _records import make_records as _records
 from botgraph.errors import ParameterError
 from botgraph.ingest import Records
 from botgraph.normalize import normalize_url, text_fingerprint
 from botgraph.traces import BUILTIN_LAYERS, BipartiteGraph, layer_names, traces
-
-
-def _records(accounts: list[str], times: list[float], **fields: list[Any]) -> Records:
-    """Build Records directly (``ingest`` is tested elsewhere)."""
-    n = len(accounts)
-    account_id = np.array(accounts, dtype=object)
-    distinct, codes = np.unique(account_id, return_inverse=True)
-    columns = {}
-    for name, values in fields.items():
-        assert len(values) == n
-        column = np.empty(n, dtype=object)
-        for i, value in enumerate(values):  # element-wise: tuples must stay tuples
-            column[i] = value
-        columns[name] = column
-    return Records(
-        account_id=account_id,
-        timestamp=np.asarray(times, dtype=np.float64),
-        record_id=np.array([str(i) for i in range(n)], dtype=object),
-        row=np.arange(n, dtype=np.int64),
-        accounts=distinct.astype(object),
-        account_code=codes.reshape(-1).astype(np.int64),
-        fields=columns,
-        rejected=(),
-        n_input=n,
-    )
 
 
 def _events(graph: BipartiteGraph) -> list[tuple[str, str, float, int]]:

@@ -24,6 +24,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from _records import make_records as _records
 from botgraph._jit import LazyKernels
 from botgraph.errors import ParameterError
 from botgraph.ingest import Records
@@ -38,30 +39,6 @@ PEERS = Path(__file__).resolve().parents[1].parent / "shared" / "peers"
 IRA_TWEETS = PEERS / "ira_538" / "ira_tweets_2016-10-05_to_08.csv.gz"
 
 FAST_LAYERS = ["text", "url", "hashtag", "mention", "target", "signature", "near_text"]
-
-
-def _records(accounts: list[str], times: list[float], **fields: list[Any]) -> Records:
-    """Build Records directly, keeping every cell as given (tuples stay tuples)."""
-    n = len(accounts)
-    account_id = np.array(accounts, dtype=object)
-    distinct, codes = np.unique(account_id, return_inverse=True)
-    columns = {}
-    for name, values in fields.items():
-        column = np.empty(n, dtype=object)
-        for i, value in enumerate(values):
-            column[i] = value
-        columns[name] = column
-    return Records(
-        account_id=account_id,
-        timestamp=np.asarray(times, dtype=np.float64),
-        record_id=np.array([str(i) for i in range(n)], dtype=object),
-        row=np.arange(n, dtype=np.int64),
-        accounts=distinct.astype(object),
-        account_code=codes.reshape(-1).astype(np.int64),
-        fields=columns,
-        rejected=(),
-        n_input=n,
-    )
 
 
 def _assert_identical(fast: BipartiteGraph, reference: BipartiteGraph) -> None:

@@ -364,16 +364,20 @@ def test_filtered_path_repeats_and_window_edge_by_hand(numba_engine: str) -> Non
     )
 
 
+#: Small event lists (account, key, time) with ties, equal and fractional times.
+_EVENT_ROWS = st.lists(
+    st.tuples(
+        st.integers(0, 5),  # account
+        st.integers(0, 3),  # key
+        st.one_of(st.integers(0, 30).map(float), st.floats(0, 30, allow_nan=False)),
+    ),
+    max_size=60,
+)
+
+
 @settings(max_examples=60, deadline=None)
 @given(
-    rows=st.lists(
-        st.tuples(
-            st.integers(0, 5),  # account
-            st.integers(0, 3),  # key
-            st.one_of(st.integers(0, 30).map(float), st.floats(0, 30, allow_nan=False)),
-        ),
-        max_size=60,
-    ),
+    rows=_EVENT_ROWS,
     window=st.sampled_from([0.0, 1.0, 3.0, 10.0]),
     min_pairs=st.integers(1, 4),
     min_keys=st.integers(1, 3),
@@ -454,14 +458,7 @@ def test_threads_never_change_the_result(
 
 @settings(max_examples=80, deadline=None)
 @given(
-    rows=st.lists(
-        st.tuples(
-            st.integers(0, 5),  # account
-            st.integers(0, 3),  # key
-            st.one_of(st.integers(0, 30).map(float), st.floats(0, 30, allow_nan=False)),
-        ),
-        max_size=60,
-    ),
+    rows=_EVENT_ROWS,
     window=st.sampled_from([0.0, 0.5, 1.0, 3.0, 10.0]),
     max_evidence=st.integers(1, 4),
 )

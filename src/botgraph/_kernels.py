@@ -933,36 +933,22 @@ _KERNELS_LOADED: LazyKernels[dict[str, Any] | None] = LazyKernels(_load_kernels)
 
 def _warm_up(kernels: dict[str, Any]) -> None:
     """Compile every kernel for the int32 payload (the usual case) on four events."""
-    _numba_edges(
-        kernels,
-        np.array([0, 1, 0, 1], dtype=np.int64),
-        np.array([0, 0, 0, 0], dtype=np.int64),
-        np.array([0.0, 1.0, 2.0, 3.0]),
-        np.arange(4, dtype=np.int64),
-        window=10.0,
-        n_accounts=2,
-        specificity=np.ones(1),
-        max_evidence=1,
-        min_pairs=1,
-        min_keys=1,
-        chunk_pairs=CHUNK_PAIRS,
-        threads=1,
-    )
-    _numba_edges(  # the filtered path's kernels
-        kernels,
-        np.array([0, 1, 0, 1], dtype=np.int64),
-        np.array([0, 0, 0, 0], dtype=np.int64),
-        np.array([0.0, 1.0, 2.0, 3.0]),
-        np.arange(4, dtype=np.int64),
-        window=10.0,
-        n_accounts=2,
-        specificity=np.ones(1),
-        max_evidence=1,
-        min_pairs=2,
-        min_keys=2,
-        chunk_pairs=CHUNK_PAIRS,
-        threads=1,
-    )
+    for min_pairs, min_keys in ((1, 1), (2, 2)):  # the plain and the filtered path's kernels
+        _numba_edges(
+            kernels,
+            np.array([0, 1, 0, 1], dtype=np.int64),
+            np.array([0, 0, 0, 0], dtype=np.int64),
+            np.array([0.0, 1.0, 2.0, 3.0]),
+            np.arange(4, dtype=np.int64),
+            window=10.0,
+            n_accounts=2,
+            specificity=np.ones(1),
+            max_evidence=1,
+            min_pairs=min_pairs,
+            min_keys=min_keys,
+            chunk_pairs=CHUNK_PAIRS,
+            threads=1,
+        )
     kernels["_k_key_spans"](np.zeros(2, dtype=np.int64), np.zeros(2), np.zeros(1), np.zeros(1))
     kernels["_k_expected"](
         np.array([0, 1, 2], dtype=np.int32),

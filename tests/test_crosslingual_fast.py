@@ -220,6 +220,34 @@ def test_layer_batch_equals_message_signature_with_its_defaults(batch: list[str]
     assert crosslingual._default_signatures(batch) == [message_signature(t) for t in batch]
 
 
+ASCII_MIX = st.text(alphabet=st.sampled_from("abcXYZ019.:@#& \t!-é"), max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(ASCII_MIX, max_size=12))
+def test_vectorised_shortcut_is_the_python_one(batch: list[str]) -> None:
+    # Texts the shortcut skips have no items; the vectorised mask must flag exactly those.
+    pytest.importorskip("pyarrow")
+    mask = crosslingual._plain_lowercase(batch)
+    assert mask is not None
+    expected = [t.isascii() and t.islower() and re.search("[0-9.:@#&]", t) is None for t in batch]
+    assert mask.tolist() == expected
+
+
+def test_layer_batch_without_pyarrow_reads_every_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    batch = ["plain words here", "Shame on MP Smith @mp_1 #x", "visit x.ca now", "ok"]
+    with_mask = crosslingual._default_signatures(batch)
+
+    def missing(name: str, *, feature: str) -> object:
+        raise crosslingual.MissingDependencyError(f"{name} hidden for {feature}")
+
+    monkeypatch.setattr(crosslingual, "import_optional", missing)
+    assert crosslingual._plain_lowercase(batch) is None
+    assert crosslingual._default_signatures(batch) == with_mask
+    assert with_mask == [message_signature(t) for t in batch]
+    assert with_mask[1] is not None
+
+
 def test_known_messages_keep_their_items() -> None:
     cases = {
         "Read what Northern Lantern found: $2,000,000 vanished. @mp_017 #deepfake": (

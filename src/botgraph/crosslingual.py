@@ -145,6 +145,8 @@ _ASCII_DIGIT_RE = re.compile("[0-9]")
 # URL needs "://" or "www.", a handle "@", a hashtag "#", a number a digit, and "&"
 # could be an HTML reference to any of them. Most comments are such text.
 _ITEM_HINT_RE = re.compile("[0-9.:@#&]")
+# What stops the shortcut of _items in an ASCII text: a capital or a hint character.
+_SHORTCUT_BLOCKERS = "[A-Z0-9.:@#&]"
 # Entries of the caches of chunk effects, URLs and numbers (emptied when full), and the
 # longest chunk remembered.
 _MAX_CACHED = 1 << 17
@@ -598,9 +600,39 @@ def _items(text: str, hashtags: bool) -> tuple[str, ...]:
 def _default_signatures(texts: Iterable[str]) -> list[str | None]:
     """``message_signature(text)`` with its defaults, for already-checked distinct texts.
 
-    The batch form of the ``signature`` layer: no argument checks per text.
+    The batch form of the ``signature`` layer: no argument checks per text. A
+    text that :func:`_items` returns at once for (plain lower-case ASCII
+    without digits or sigils) has no items, hence no signature; with pyarrow
+    installed these texts are found in one vectorised pass, and only the
+    others are read in Python.
     """
-    return [_signature_of(_items(text, False), 2) for text in texts]
+    texts = list(texts)
+    out: list[str | None] = [None] * len(texts)
+    plain = _plain_lowercase(texts)
+    rest = range(len(texts)) if plain is None else np.flatnonzero(~plain).tolist()
+    for i in rest:
+        out[i] = _signature_of(_items(texts[i], False), 2)
+    return out
+
+
+def _plain_lowercase(texts: list[str]) -> NDArray[np.bool_] | None:
+    """Where ``_items``' shortcut holds, computed by pyarrow; None without pyarrow.
+
+    For ASCII, ``str.islower`` means "a lower-case letter and no capital", so
+    the shortcut is: ASCII, some ``[a-z]``, and none of ``[A-Z]`` or the hint
+    characters of ``_ITEM_HINT_RE``.
+    """
+    try:
+        pa = import_optional("pyarrow", feature="The vectorised signature shortcut")
+        pc = import_optional("pyarrow.compute", feature="The vectorised signature shortcut")
+    except MissingDependencyError:
+        return None
+    strings = pa.array(texts, type=pa.large_string())
+    mask = pc.and_(
+        pc.and_(pc.string_is_ascii(strings), pc.match_substring_regex(strings, "[a-z]")),
+        pc.invert(pc.match_substring_regex(strings, _SHORTCUT_BLOCKERS)),
+    )
+    return np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _signature_of(items: Sequence[str], min_items: int) -> str | None:

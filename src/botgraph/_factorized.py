@@ -10,15 +10,18 @@ lives as long as its column and is only served while the column is read-only
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["recall", "remember"]
+__all__ = ["derived", "recall", "remember"]
 
 _Entry = tuple["weakref.ref[NDArray[Any]]", list[object], NDArray[np.int64]]
 _BY_ID: dict[int, _Entry] = {}
+_Derived = tuple[tuple["weakref.ref[NDArray[Any]]", ...], NDArray[Any]]
+_DERIVED: dict[tuple[object, ...], _Derived] = {}
 
 
 def remember(column: NDArray[Any], distinct: list[object], codes: NDArray[np.int64]) -> None:
@@ -43,3 +46,40 @@ def recall(column: NDArray[Any]) -> tuple[list[object], NDArray[np.int64]] | Non
     if entry is None or entry[0]() is not column or column.flags.writeable:
         return None
     return list(entry[1]), entry[2]
+
+
+def derived(
+    name: str, columns: tuple[NDArray[Any], ...], compute: Callable[[], NDArray[Any]]
+) -> NDArray[Any]:
+    """``compute()``, a function of read-only *columns*, computed once while they all live.
+
+    *name* tells apart the results derived from the same columns. With a
+    writable column the result is computed afresh at every call. The result is
+    returned read-only.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> column = np.array([3, 1, 2])
+    >>> column.setflags(write=False)
+    >>> calls = []
+    >>> def order():
+    ...     calls.append(1)
+    ...     return np.argsort(column)
+    >>> [derived("order", (column,), order).tolist() for _ in range(2)], len(calls)
+    ([[1, 2, 0], [1, 2, 0]], 1)
+    """
+    if any(column.flags.writeable for column in columns):
+        return compute()
+    key: tuple[object, ...] = (name, *map(id, columns))
+    entry = _DERIVED.get(key)
+    if entry is not None and all(r() is c for r, c in zip(entry[0], columns, strict=True)):
+        return entry[1]
+
+    def forget(_: object, key: tuple[object, ...] = key) -> None:
+        _DERIVED.pop(key, None)
+
+    result = compute()
+    result.setflags(write=False)
+    _DERIVED[key] = (tuple(weakref.ref(column, forget) for column in columns), result)
+    return result

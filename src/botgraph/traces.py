@@ -22,7 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from botgraph._factorized import recall
+from botgraph._factorized import derived, recall
 from botgraph.errors import ParameterError
 from botgraph.ingest import Records
 from botgraph.normalize import (
@@ -896,40 +896,54 @@ def _fast_events(records: Records, layer: str) -> _Events | None:
 
 
 def _event_order(
-    key: NDArray[np.int64],
-    time: NDArray[np.float64],
-    account: NDArray[np.int64],
-    n_keys: int,
-    n_accounts: int,
+    key: NDArray[np.int64], record: NDArray[np.int64], rank: NDArray[np.int64], n_keys: int
 ) -> NDArray[np.intp]:
     """Order of events by key, time, account, then position.
 
     Events come in record order and a record has one event per key, so the
-    position breaks ties exactly as the record does. Times are replaced by their
-    rank among the distinct times (equal times, ``-0.0`` and ``0.0``, and all
-    NaN share a rank, as they tie in a sort), so that one stable sort of a
-    single integer does the work of a four-key ``lexsort``.
+    position breaks ties exactly as the record does: within a key, events are
+    ordered by their record's *rank* (:func:`_record_rank`). One sort of the
+    integers ``key * n_records + rank`` does the work of a four-key
+    ``lexsort``; they are distinct, so the sort need not be stable.
     """
     if key.shape[0] == 0:
         return np.empty(0, dtype=np.intp)
-    _, time_rank = np.unique(time, return_inverse=True)
-    n_times = int(time_rank.max()) + 1
-    if n_keys * n_times * n_accounts >= 2**63:  # the combined integer would overflow
-        return np.lexsort((account, time_rank.reshape(-1), key))
-    combined = (key * n_times + time_rank.reshape(-1)) * n_accounts + account
-    return np.argsort(combined, kind="stable")
+    n_records = int(rank.shape[0])
+    at = rank[record]
+    if n_keys * n_records >= 2**63:  # the combined integer would overflow
+        return np.lexsort((at, key))
+    return np.argsort(key * n_records + at)
+
+
+def _record_rank(records: Records) -> NDArray[np.int64]:
+    """Rank of each record by time, account, then position; computed once per Records.
+
+    Equal times (``-0.0`` and ``0.0``, and all NaN) tie, as in a sort.
+    """
+
+    def rank() -> NDArray[np.int64]:
+        order = np.lexsort((records.account_code, records.timestamp))  # stable: ties by row
+        result = np.empty(order.shape[0], dtype=np.int64)
+        result[order] = np.arange(order.shape[0], dtype=np.int64)
+        return result
+
+    result: NDArray[np.int64] = derived(
+        "record_rank", (records.timestamp, records.account_code), rank
+    )
+    return result
 
 
 def _assemble(records: Records, layer: str, events: _Events) -> BipartiteGraph:
     """The bipartite graph of *events* (same result as ``_build`` on the same events)."""
-    n_keys, n_accounts = int(events.keys.shape[0]), int(records.accounts.shape[0])
+    n_keys = int(events.keys.shape[0])
+    rank = _record_rank(records)
     return _graph(
         records,
         layer,
         events.keys,
         events.key,
         events.record,
-        lambda k, t, a, r: _event_order(k, t, a, n_keys, n_accounts),
+        lambda k, t, a, r: _event_order(k, r, rank, n_keys),
     )
 
 

@@ -192,3 +192,24 @@ def test_docs_markers_keep_other_sections(tmp_path: Path) -> None:
     speed.write_docs("second\n", doc)
     result = doc.read_text()
     assert "second" in result and "first" not in result and "kept" in result
+
+
+def test_memory_guard_reads_the_session_and_kills_above_the_limit(tmp_path: Path) -> None:
+    import subprocess
+
+    speed = _load("speed")
+    child = subprocess.Popen(["sleep", "5"], start_new_session=True)
+    try:
+        assert speed._session_rss(child.pid) > 0
+    finally:
+        child.kill()
+        child.wait()
+    assert speed._session_rss(child.pid) == 0  # no process left in that session
+    result = speed.run_child(
+        [sys.executable, "-c", "import time; time.sleep(30)"],
+        tmp_path / "out.jsonl",
+        tmp_path / "log.txt",
+        timeout=60,
+        memory_limit=1,  # one byte: any process is above it
+    )
+    assert result.status.startswith("out of memory (resident above")

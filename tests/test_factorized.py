@@ -107,3 +107,21 @@ def test_remember_serves_only_the_same_read_only_column() -> None:
     again = recall(column)
     assert again is not None and again[0] == ["x", "y"]
     assert recall(column.copy()) is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "c", "é", ""])), max_size=6),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_chunked_dictionary_encoding_is_the_one_chunk_encoding(chunks: list[list[Any]]) -> None:
+    column = pa.chunked_array([pa.array(c, type=pa.large_string()) for c in chunks])
+    expected = column.combine_chunks().dictionary_encode()
+    encoded = ingest_module._dictionary_encode(column)
+    assert encoded.dictionary.to_pylist() == expected.dictionary.to_pylist()
+    assert encoded.indices.to_pylist() == expected.indices.to_pylist()
+    via_chunks = ingest_module._encoded_strings(column)
+    assert via_chunks[0].tolist() == [cell for c in chunks for cell in c]

@@ -1241,6 +1241,30 @@ def _one_chunk(data: Any) -> Any:
     return data.combine_chunks() if hasattr(data, "combine_chunks") else data
 
 
+def _dictionary_encode(data: Any) -> Any:
+    """``dictionary_encode`` of *data* as one array (its dictionary in order of first appearance).
+
+    A chunked column is encoded chunk by chunk with one shared dictionary,
+    without first copying it into one chunk; only the indices are joined.
+    """
+    if not hasattr(data, "chunks") or data.num_chunks <= 1:
+        return _one_chunk(data).dictionary_encode()
+    chunks = data.dictionary_encode().chunks
+    if not chunks:
+        return _one_chunk(data).dictionary_encode()
+    dictionary = chunks[-1].dictionary
+    shared = dictionary.buffers()
+    if any(
+        [b.address if b else None for b in c.dictionary.buffers()]
+        != [b.address if b else None for b in shared]
+        for c in chunks
+    ):
+        return _one_chunk(data).dictionary_encode()
+    pa = _pyarrow()
+    indices = pa.concat_arrays([c.indices for c in chunks])
+    return pa.DictionaryArray.from_arrays(indices, dictionary)
+
+
 def _large_strings(data: Any, pa: Any) -> Any:
     return data if data.type == pa.large_string() else data.cast(pa.large_string())
 
@@ -1488,7 +1512,7 @@ def _unique_items(
     strings: Any, rows: NDArray[np.int64], field: str, column: str, problems: _Problems
 ) -> tuple[NDArray[np.object_], NDArray[np.int64]]:
     """:func:`_items` on strings from *rows*, once per distinct string (as the memo does)."""
-    encoded = _one_chunk(strings).dictionary_encode()
+    encoded = _dictionary_encode(strings)
     distinct = encoded.dictionary.to_pylist()
     results = _empty_tuples(len(distinct) + 1)  # the last one stands for missing values
     reasons: dict[int, str] = {}
@@ -1808,7 +1832,7 @@ def _kept_strings(strings: Any, pa: Any, pc: Any) -> NDArray[np.object_]:
     """
     if len(strings) == 0 or not _repetitive(strings, pa, pc):
         return _object_strings(strings)
-    encoded = _one_chunk(strings).dictionary_encode()
+    encoded = _dictionary_encode(strings)
     distinct = np.concatenate([_object_strings(encoded.dictionary), np.full(1, None, object)])
     codes = encoded.indices.fill_null(distinct.shape[0] - 1).to_numpy(zero_copy_only=False)
     return np.asarray(distinct[np.asarray(codes, dtype=np.int64)], dtype=object)
@@ -1822,7 +1846,7 @@ def _encoded_strings(strings: Any) -> tuple[NDArray[np.object_], list[object], N
     (None) is given its place in that order, so ``distinct`` and ``codes`` are
     what grouping the cells in Python would give (``botgraph._factorized``).
     """
-    encoded = _one_chunk(strings).dictionary_encode()
+    encoded = _dictionary_encode(strings)
     distinct: list[object] = _object_strings(encoded.dictionary).tolist()
     codes = np.asarray(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False), np.int64)
     nulls = codes < 0
@@ -1852,7 +1876,7 @@ def _code_accounts(
 
     Arrow sorts strings by their UTF-8 bytes, which is code-point order: Python's.
     """
-    encoded = _one_chunk(accounts).dictionary_encode()
+    encoded = _dictionary_encode(accounts)
     order = np.asarray(pc.array_sort_indices(encoded.dictionary).to_numpy(), dtype=np.int64)
     distinct = _object_strings(encoded.dictionary.take(pa.array(order, type=pa.int64())))
     rank = np.empty(order.shape[0], dtype=np.int64)

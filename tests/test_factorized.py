@@ -125,3 +125,27 @@ def test_chunked_dictionary_encoding_is_the_one_chunk_encoding(chunks: list[list
     assert encoded.indices.to_pylist() == expected.indices.to_pylist()
     via_chunks = ingest_module._encoded_strings(column)
     assert via_chunks[0].tolist() == [cell for c in chunks for cell in c]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.integers(0, 5), max_size=40))
+def test_first_rows_are_uniques_first_indices(values: list[int]) -> None:
+    _, dense = np.unique(np.array(values, dtype=np.int64), return_inverse=True)
+    dense = dense.reshape(-1).astype(np.int64)
+    expected = np.unique(dense, return_index=True)[1]
+    assert ingest_module._first_rows(dense).tolist() == expected.tolist()
+
+
+def test_list_grouping_without_empty_lists() -> None:
+    table = pa.table(
+        {
+            "account_id": ["a", "b", "c", "d"],
+            "timestamp": [1, 2, 3, 4],
+            "hashtags": [["y", "x"], ["x"], ["y", "x"], ["z"]],
+        }
+    )
+    column = botgraph.ingest(table).fields["hashtags"]
+    remembered = recall(column)
+    assert remembered is not None
+    assert remembered[0] == [("y", "x"), ("x",), ("z",)]
+    assert remembered[1].tolist() == [0, 1, 0, 2]

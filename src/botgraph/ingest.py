@@ -1430,6 +1430,7 @@ def _list_tuples(
     # by its rows, and keep the grouping for the trace extractors (botgraph._factorized).
     group = np.zeros(n, dtype=np.int64)  # 0: the empty tuple
     cells: list[object] = [()]
+    first_rows = [np.zeros(1, dtype=np.int64)]  # first row of each cell (the empty one: below)
     for k in np.unique(kept[kept > 0]).tolist():
         rows = np.flatnonzero(kept == k)
         columns = [codes[starts[rows] + j] for j in range(k)]
@@ -1437,9 +1438,13 @@ def _list_tuples(
         made = _tuples([column[first] for column in columns], strings)
         out[listed[rows]] = made[inverse]
         group[listed[rows]] = len(cells) + inverse
+        first_rows.append(listed[rows[first]])
         cells.extend(made.tolist())
-    seen, first = np.unique(group, return_index=True)
-    order = seen[np.argsort(first)]
+    empty = group == 0
+    first_rows[0][0] = int(np.argmax(empty)) if empty.any() else n  # n: no row has it
+    first_row = np.concatenate(first_rows)
+    seen = np.flatnonzero(first_row < n)
+    order = seen[np.argsort(first_row[seen])]
     rank = np.empty(len(cells), dtype=np.int64)
     rank[order] = np.arange(order.shape[0], dtype=np.int64)
     out.setflags(write=False)
@@ -1461,8 +1466,18 @@ def _distinct_rows(
     for column in columns:
         _, key = np.unique(key * base + column, return_inverse=True)
         key = key.reshape(-1).astype(np.int64)
-    _, first = np.unique(key, return_index=True)
-    return first, key
+    return _first_rows(key), key
+
+
+def _first_rows(key: NDArray[np.int64]) -> NDArray[np.int64]:
+    """First position of each value of *key*, whose values are 0 ... k - 1 (all present).
+
+    ``np.unique(key, return_index=True)[1]`` without its stable sort.
+    """
+    n = key.shape[0]
+    first = np.full(int(key.max()) + 1 if n else 0, n, dtype=np.int64)
+    np.minimum.at(first, key, np.arange(n, dtype=np.int64))
+    return first
 
 
 def _first_occurrences(

@@ -276,6 +276,24 @@ def test_event_order_is_the_four_key_lexsort(
     assert np.array_equal(overflowing, reference)
 
 
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.integers(0, 4), max_size=40))
+def test_by_key_then_row_is_the_stable_argsort(values: list[int]) -> None:
+    key = np.array(values, dtype=np.int64)
+    expected = np.argsort(key, kind="stable")
+    assert traces_module._by_key_then_row(key).tolist() == expected.tolist()
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.integers(0, 9), max_size=30), st.integers(10, 60))
+def test_unique_inverse_is_numpys(values: list[int], bound: int) -> None:
+    array = np.array(values, dtype=np.int64)
+    distinct, inverse = traces_module._unique_inverse(array, bound)
+    expected_distinct, expected_inverse = np.unique(array, return_inverse=True)
+    assert distinct.tolist() == expected_distinct.tolist()
+    assert inverse.tolist() == expected_inverse.reshape(-1).tolist()
+
+
 def test_record_rank_is_kept_for_read_only_columns() -> None:
     time_ = np.array([5.0, 1.0, 5.0])
     account = np.array([1, 0, 0], dtype=np.int64)

@@ -806,7 +806,7 @@ def _fast_target(records: Records) -> _Events | None:
     (target_text, target), (post_text, post) = target_ids, post_ids
     record = np.flatnonzero((target >= 0) | (post >= 0))
     pair = (target[record] + 1) * (len(post_text) + 1) + post[record] + 1
-    distinct_pairs, pair_code = np.unique(pair, return_inverse=True)
+    distinct_pairs, pair_code = _unique_inverse(pair, (len(target_text) + 1) * (len(post_text) + 1))
     label_id: dict[str, int] = {}
     pair_label = []
     for value in distinct_pairs.tolist():
@@ -819,8 +819,25 @@ def _fast_target(records: Records) -> _Events | None:
             label = f"{target_text[t - 1]}/{post_text[p - 1]}"
         pair_label.append(label_id.setdefault(label, len(label_id)))
     keys, rank = _sorted_labels(list(label_id))
-    key = rank[np.asarray(pair_label, dtype=np.int64)][pair_code.reshape(-1)]
+    key = rank[np.asarray(pair_label, dtype=np.int64)][pair_code]
     return _Events(record=record, key=key, keys=keys)
+
+
+def _unique_inverse(
+    values: NDArray[np.int64], bound: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """``np.unique(values, return_inverse=True)`` for values in ``[0, bound)``.
+
+    When *bound* is at most twice the number of values, a table over the range
+    replaces the sort.
+    """
+    if bound > 2 * values.shape[0]:
+        distinct, inverse = np.unique(values, return_inverse=True)
+        return distinct, inverse.reshape(-1)
+    present = np.zeros(bound, dtype=bool)
+    present[values] = True
+    index = np.cumsum(present, dtype=np.int64) - 1
+    return np.flatnonzero(present), index[values]
 
 
 def _fast_cluster_ids(
@@ -922,15 +939,47 @@ def _record_rank(records: Records) -> NDArray[np.int64]:
     """
 
     def rank() -> NDArray[np.int64]:
-        order = np.lexsort((records.account_code, records.timestamp))  # stable: ties by row
-        result = np.empty(order.shape[0], dtype=np.int64)
-        result[order] = np.arange(order.shape[0], dtype=np.int64)
+        time = np.asarray(records.timestamp, dtype=np.float64)
+        account = np.asarray(records.account_code, dtype=np.int64)
+        n = time.shape[0]
+        if n == 0:
+            return np.empty(0, dtype=np.int64)
+        # Dense rank of the times, then one sort of time rank and account combined:
+        # two plain sorts instead of a two-key lexsort (about twice as fast).
+        by_time = np.argsort(time)
+        ordered = time[by_time]
+        new = np.ones(n, dtype=bool)
+        np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+        new[1:] &= ~(np.isnan(ordered[1:]) & np.isnan(ordered[:-1]))
+        time_rank = np.empty(n, dtype=np.int64)
+        time_rank[by_time] = np.cumsum(new) - 1
+        n_accounts = int(account.max()) + 1
+        if int(time_rank[by_time[-1]]) * n_accounts >= 2**62:  # the combined key would overflow
+            order = np.lexsort((account, time))
+        else:
+            order = _by_key_then_row(time_rank * n_accounts + account)
+        result = np.empty(n, dtype=np.int64)
+        result[order] = np.arange(n, dtype=np.int64)
         return result
 
     result: NDArray[np.int64] = derived(
         "record_rank", (records.timestamp, records.account_code), rank
     )
     return result
+
+
+def _by_key_then_row(key: NDArray[np.int64]) -> NDArray[np.intp]:
+    """``np.argsort(key, kind="stable")``: an unstable sort, then the runs of equal keys by row."""
+    order = np.argsort(key)
+    ordered = key[order]
+    tie = ordered[1:] == ordered[:-1]
+    if tie.any():
+        in_run = np.zeros(key.shape[0], dtype=bool)
+        in_run[1:] |= tie
+        in_run[:-1] |= tie
+        at = np.flatnonzero(in_run)
+        order[at] = order[at][np.lexsort((order[at], ordered[at]))]
+    return order
 
 
 def _assemble(records: Records, layer: str, events: _Events) -> BipartiteGraph:

@@ -230,7 +230,10 @@ def _duplication(records: Records, idx: NDArray[np.intp]) -> float:
         return 0.0
     from botgraph.normalize import text_fingerprint
 
-    keys = [text_fingerprint(t) if isinstance(t, str) else None for t in text[idx].tolist()]
+    cells = text[idx].tolist()
+    # Members of a network repeat their texts: fingerprint each distinct text once.
+    fingerprint = {t: text_fingerprint(t) for t in {c for c in cells if isinstance(c, str)}}
+    keys = [fingerprint[t] if isinstance(t, str) else None for t in cells]
     authors: dict[str, set[int]] = {}
     for key, acc in zip(keys, records.account_code[idx].tolist(), strict=True):
         if key is not None:
@@ -347,12 +350,17 @@ def score(
     created = records.fields.get("account_created_at")
     first_row = np.full(n, -1, dtype=np.int64)
     first_row[records.account_code[::-1]] = np.arange(len(records))[::-1]
-    # Records grouped by their account's community, once: each cluster is a slice.
+    # Records of the candidate clusters' members grouped by community, once: each
+    # cluster is a slice (in record order).
+    candidates = np.unique(member[a[internal]])
+    is_candidate = np.zeros(int(member.max()) + 1 if n else 0, dtype=bool)
+    is_candidate[candidates] = True
     record_member = np.asarray(member, dtype=np.int64)[records.account_code]
-    by_member = np.argsort(record_member, kind="stable")
+    kept = np.flatnonzero(is_candidate[record_member])
+    by_member = kept[np.argsort(record_member[kept], kind="stable")]
     sorted_member = record_member[by_member]
     clusters_raw = []
-    for c in np.unique(member[a[internal]]).tolist():
+    for c in candidates.tolist():
         members_idx = np.flatnonzero(member == c)
         size = int(members_idx.shape[0])
         if size < min_cluster_size:
@@ -449,16 +457,25 @@ def score(
             )
         )
 
-    labels = network.accounts.tolist()
+    labels = [str(x) for x in network.accounts.tolist()]
+    # Python numbers from whole columns at once: cheaper than a NumPy scalar per value.
     accounts = tuple(
         AccountScore(
-            account_id=str(labels[i]),
-            score=float(best[i]),
-            cluster_id=None if cluster_of[i] < 0 else int(cluster_of[i]),
-            degree=int(degree[i]),
-            strongest_partner=None if partner[i] < 0 else str(labels[partner[i]]),
-            n_records=int(n_records[i]),
+            account_id=label,
+            score=value,
+            cluster_id=None if cluster < 0 else cluster,
+            degree=deg,
+            strongest_partner=None if other < 0 else labels[other],
+            n_records=count,
         )
-        for i in range(n)
+        for label, value, cluster, deg, other, count in zip(
+            labels,
+            np.asarray(best, dtype=np.float64).tolist(),
+            cluster_of.tolist(),
+            degree.tolist(),
+            partner.tolist(),
+            n_records.tolist(),
+            strict=True,
+        )
     )
     return tuple(clusters), accounts

@@ -22,10 +22,13 @@ from __future__ import annotations
 import hashlib
 import html
 import logging
+import os
 import re
 import sys
 import unicodedata
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
 from functools import partial
 from itertools import compress, count
 from operator import methodcaller
@@ -467,6 +470,13 @@ def _normal_forms_utf8(texts: Sequence[str]) -> list[bytes]:
     return result
 
 
+def _run_now(function: Any, *args: Any) -> Future[Any]:
+    """``function(*args)`` called now, as a finished future: ``submit`` without threads."""
+    future: Future[Any] = Future()
+    future.set_result(function(*args))
+    return future
+
+
 def _fingerprint_values(texts: Sequence[str]) -> tuple[NDArray[np.uint64], NDArray[np.bool_]]:
     """:func:`text_fingerprint` of every text of *texts* (all str) as integers.
 
@@ -486,14 +496,24 @@ def _fingerprint_values(texts: Sequence[str]) -> tuple[NDArray[np.uint64], NDArr
     values = np.zeros(len(texts), dtype=np.uint64)
     has = np.zeros(len(texts), dtype=bool)
     done = np.zeros(len(texts), dtype=bool)
-    for start, stop in _chunks(texts):
-        joined, positions, ends, usable = _shortcut(texts[start:stop])
-        if usable.any():
-            where = positions[usable] + start
-            buffer = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
-            begin = np.append(0, ends[:-1] + 1)[usable]
-            chunk = kernel(buffer, begin, ends[usable], _SHORTCUT_TABLE, *_BLAKE2B)
-            values[where], has[where] = chunk
+    chunks = _chunks(texts)
+    # The kernel releases the GIL: with several chunks and CPUs, one thread hashes a
+    # chunk while this one prepares the next (the shortcut is Python string work).
+    threaded = len(chunks) > 1 and (os.cpu_count() or 1) > 1
+    with ThreadPoolExecutor(max_workers=1) if threaded else nullcontext() as pool:
+        submit = pool.submit if pool is not None else _run_now
+        pending = []
+        for start, stop in chunks:
+            joined, positions, ends, usable = _shortcut(texts[start:stop])
+            if usable.any():
+                where = positions[usable] + start
+                buffer = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+                begin = np.append(0, ends[:-1] + 1)[usable]
+                iv, sigma = _BLAKE2B
+                job = submit(kernel, buffer, begin, ends[usable], _SHORTCUT_TABLE, iv, sigma)
+                pending.append((where, job))
+        for where, job in pending:
+            values[where], has[where] = job.result()
             done[where] = True
     rest = np.flatnonzero(~done)
     if rest.shape[0]:

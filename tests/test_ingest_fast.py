@@ -356,6 +356,43 @@ def test_parquet_and_record_batch_same_as_rowwise(data: st.DataObject) -> None:
 
 @SETTINGS
 @given(data=st.data())
+def test_encodings_in_a_second_thread_same_as_rowwise(data: st.DataObject) -> None:
+    # Parquet with several chunks per column; rows may be dropped (the early encoding of
+    # every row is then not used).
+    table, options = data.draw(_cases())
+    with (
+        mock.patch.object(MODULE, "_PREFETCH_FROM", 0),
+        mock.patch.object(MODULE.os, "cpu_count", return_value=2),
+        tempfile.TemporaryDirectory() as folder,
+    ):
+        path = Path(folder) / "records.parquet"
+        pq.write_table(table, path, row_group_size=7)
+        _assert_same(_check(path, **options), _rowwise(pq.read_table(path), options))
+
+
+def test_encodings_started_early_are_used_when_every_row_is_kept() -> None:
+    table = pa.table(
+        {
+            "account_id": ["a", "b", "c", "a"],
+            "timestamp": [1, 2, 3, 4],
+            "text": ["x y", None, "x y", "z"],
+            "target_id": ["t1", "t2", None, "t1"],
+            "post_id": ["p", "p", "q", None],
+        }
+    )
+    plain = ingest(table)
+    with (
+        mock.patch.object(MODULE, "_PREFETCH_FROM", 0),
+        mock.patch.object(MODULE.os, "cpu_count", return_value=2),
+        mock.patch.object(MODULE, "_encoded_strings", wraps=MODULE._encoded_strings) as spy,
+    ):
+        early = ingest(table)
+    assert sorted(c.args[1] is not None for c in spy.call_args_list) == [True, True, True]
+    _assert_same(early, plain)
+
+
+@SETTINGS
+@given(data=st.data())
 def test_pandas_same_as_rowwise(data: st.DataObject) -> None:
     pd = pytest.importorskip("pandas")
     table, options = data.draw(_cases())

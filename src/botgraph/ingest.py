@@ -29,6 +29,7 @@ import re
 import sys
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -1853,15 +1854,19 @@ def _kept_strings(strings: Any, pa: Any, pc: Any) -> NDArray[np.object_]:
     return np.asarray(distinct[np.asarray(codes, dtype=np.int64)], dtype=object)
 
 
-def _encoded_strings(strings: Any) -> tuple[NDArray[np.object_], list[object], NDArray[np.int64]]:
+def _encoded_strings(
+    strings: Any, encoded: Any = None
+) -> tuple[NDArray[np.object_], list[object], NDArray[np.int64]]:
     """Arrow strings as an object array, with its first-seen factorisation.
 
     Every distinct string becomes one Python object shared by the rows that
     hold it. Arrow numbers a dictionary in order of first appearance; null
     (None) is given its place in that order, so ``distinct`` and ``codes`` are
     what grouping the cells in Python would give (``botgraph._factorized``).
+    *encoded* is ``_dictionary_encode(strings)`` when already computed.
     """
-    encoded = _dictionary_encode(strings)
+    if encoded is None:
+        encoded = _dictionary_encode(strings)
     distinct: list[object] = _object_strings(encoded.dictionary).tolist()
     codes = np.asarray(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False), np.int64)
     nulls = codes < 0
@@ -1910,6 +1915,30 @@ def _lengths(values: NDArray[np.object_]) -> NDArray[np.int64]:
     return np.fromiter((len(v or ()) for v in values), dtype=np.int64, count=values.shape[0])
 
 
+class _Prefetch:
+    """Dictionary encodings started early in a second thread (pyarrow releases the GIL).
+
+    The encoding of the text-like columns then overlaps the Python work on the
+    other columns. Without a pool nothing is started and :meth:`take` gives None.
+    """
+
+    def __init__(self, pool: ThreadPoolExecutor | None) -> None:
+        self._pool = pool
+        self._jobs: dict[str, Future[Any]] = {}
+
+    def encode(self, name: str, strings: Any) -> None:
+        if self._pool is not None:
+            self._jobs[name] = self._pool.submit(_dictionary_encode, strings)
+
+    def take(self, name: str) -> Any:
+        job = self._jobs.pop(name, None)
+        return None if job is None else job.result()
+
+
+#: Fewest rows for which ingest encodes text-like columns in a second thread.
+_PREFETCH_FROM = 100_000
+
+
 def _build_columnar(
     table: _Table,
     final: Mapping[str, str],
@@ -1917,6 +1946,19 @@ def _build_columnar(
     on_invalid: str,
 ) -> Records:
     """:func:`_build` for inputs held as columns; same result, checks in the same order."""
+    threads = table.n_rows >= _PREFETCH_FROM and (os.cpu_count() or 1) > 1
+    with ThreadPoolExecutor(max_workers=1) if threads else contextlib.nullcontext() as pool:
+        return _build_columns(table, final, zone, on_invalid, _Prefetch(pool))
+
+
+def _build_columns(
+    table: _Table,
+    final: Mapping[str, str],
+    zone: ZoneInfo | None,
+    on_invalid: str,
+    prefetch: _Prefetch,
+) -> Records:
+    """The body of :func:`_build_columnar`."""
     pa = _pyarrow()
     pc = import_optional("pyarrow.compute", feature="Reading columnar input")
     assert table.column is not None
@@ -2005,9 +2047,13 @@ def _build_columnar(
             if values is None:
                 rowwise.append(name)
                 values = _map_values(raw_values(name), _text, name, problems)
+            else:
+                prefetch.encode(name, values)
             content[name] = present(values)
         elif name in _ID_FIELDS:
             values = ids(name)
+            if name in _FACTORIZED_FIELDS and not isinstance(values, np.ndarray):
+                prefetch.encode(name, values)
             content[name] = present(values)
         elif name in ("urls", "hashtags", "mentions"):
             values, counts = items(name, name)
@@ -2075,8 +2121,9 @@ def _build_columnar(
     out_fields: dict[str, NDArray[Any]] = {}
     for name, values in fields.items():
         if name in _FACTORIZED_FIELDS and not isinstance(values, np.ndarray):
+            encoded = prefetch.take(name)  # of every row: usable when all are kept
             strings = values if everything else values.filter(arrow_keep)
-            cells, distinct, codes = _encoded_strings(strings)
+            cells, distinct, codes = _encoded_strings(strings, encoded if everything else None)
             out_fields[name] = _readonly(cells)
             if _first_seen(codes):
                 remember(cells, distinct, codes)

@@ -220,10 +220,13 @@ def test_layer_batch_equals_message_signature_with_its_defaults(batch: list[str]
     assert crosslingual._default_signatures(batch) == [message_signature(t) for t in batch]
 
 
-ASCII_MIX = st.text(alphabet=st.sampled_from("abcXYZ019.:@#& \t!-é"), max_size=12)
+ASCII_MIX = st.text(
+    alphabet=st.one_of(st.characters(max_codepoint=0x7F), st.sampled_from("aéß\u00a0")),
+    max_size=12,
+)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(st.lists(ASCII_MIX, max_size=12))
 def test_vectorised_shortcut_is_the_python_one(batch: list[str]) -> None:
     # Texts the shortcut skips have no items; the vectorised mask must flag exactly those.

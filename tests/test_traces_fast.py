@@ -285,7 +285,7 @@ def test_by_key_then_row_is_the_stable_argsort(values: list[int]) -> None:
 
 
 @settings(max_examples=80, deadline=None)
-@given(st.lists(st.integers(0, 9), max_size=30), st.integers(10, 60))
+@given(st.lists(st.integers(0, 9), max_size=30), st.integers(10, 300))
 def test_unique_inverse_is_numpys(values: list[int], bound: int) -> None:
     array = np.array(values, dtype=np.int64)
     distinct, inverse = traces_module._unique_inverse(array, bound)

@@ -828,16 +828,16 @@ def _unique_inverse(
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """``np.unique(values, return_inverse=True)`` for values in ``[0, bound)``.
 
-    When *bound* is at most twice the number of values, a table over the range
-    replaces the sort.
+    When *bound* is at most eight times the number of values (and below 2**31),
+    a table over the range (5 bytes per slot) replaces the sort.
     """
-    if bound > 2 * values.shape[0]:
+    if bound > 8 * values.shape[0] or bound >= 2**31:
         distinct, inverse = np.unique(values, return_inverse=True)
         return distinct, inverse.reshape(-1)
     present = np.zeros(bound, dtype=bool)
     present[values] = True
-    index = np.cumsum(present, dtype=np.int64) - 1
-    return np.flatnonzero(present), index[values]
+    index = np.cumsum(present, dtype=np.int32)
+    return np.flatnonzero(present), index[values].astype(np.int64) - 1
 
 
 def _fast_cluster_ids(

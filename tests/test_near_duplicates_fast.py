@@ -173,6 +173,98 @@ def test_streamed_signatures_give_the_same_keys(
     assert calls
 
 
+@pytest.mark.parametrize("linkage", ["star", "single"])
+def test_whole_and_streamed_signatures_give_the_same_keys(
+    kernels: dict[str, Any], monkeypatch: pytest.MonkeyPatch, linkage: str
+) -> None:
+    texts = corpus(12, templates=8, variants=60)
+    whole = near_duplicate_keys(texts, linkage=linkage)  # type: ignore[arg-type]
+    paths: list[str] = []
+    for name in ("_edges_whole", "_edges_streamed"):
+        real = getattr(nd, name)
+
+        def spy(*args: Any, _real: Any = real, _name: str = name) -> Any:
+            paths.append(_name)
+            return _real(*args)
+
+        monkeypatch.setattr(nd, name, spy)
+    assert np.array_equal(near_duplicate_keys(texts, linkage=linkage), whole)  # type: ignore[arg-type]
+    monkeypatch.setattr(nd, "_SIGNATURE_BYTES", 1 << 12)
+    assert np.array_equal(near_duplicate_keys(texts, linkage=linkage), whole)  # type: ignore[arg-type]
+    assert paths == ["_edges_whole", "_edges_streamed"]
+    assert len(set(whole.tolist())) > 8
+
+
+@pytest.mark.parametrize("chunk", [1, 50, 1 << 12])
+def test_pair_ranges_and_threads_do_not_change_the_edges(
+    kernels: dict[str, Any], monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    # Ranges of first texts of any size (one text each, or several), in threads.
+    texts = distinct(corpus(13, templates=5, variants=50))
+    signatures = nd._signatures_numpy(texts, 2, 64)
+    reference = nd._candidates(signatures, 16, 4)
+    keep = nd._verified(signatures, *reference, 32)
+    monkeypatch.setattr(nd, "_PAIR_CHUNK", chunk)
+    monkeypatch.setattr(nd, "_MAX_THREADS", 4)
+    monkeypatch.setattr(nd, "_THREADED_FROM", 0)
+    left, right = nd._edges_whole(kernels, signatures, 32, 16, 4)
+    assert np.array_equal(left, reference[0][keep]) and np.array_equal(right, reference[1][keep])
+    i, j = nd._candidates_compiled(kernels, signatures, 16, 4)
+    assert np.array_equal(i, reference[0]) and np.array_equal(j, reference[1])
+
+
+def test_band_lists_give_the_pairs_of_the_band_codes(kernels: dict[str, Any]) -> None:
+    # Over 1024 texts: the texts are split by the top bits of their keys first.
+    rng = random.Random(14)
+    texts = distinct(corpus(14, templates=60, variants=30))
+    base = [rng.choice(WORDS) for _ in range(40)]
+    for k in range(150):  # one edit each: many variants agree on whole bands
+        words = list(base)
+        words[rng.randrange(40)] = f"edit{k}"
+        texts.append(" ".join(words))
+    signatures = nd._signatures_numpy(texts, 2, 128)
+    n = signatures.shape[0]
+    assert n > 1024
+    template = np.empty(0, dtype=np.int32)
+    for band_columns in nd._band_columns(26, 4, 128)[:6]:
+        columns = np.array(band_columns, dtype=np.int64)
+        expected = kernels["_k_band_codes"](
+            np.ascontiguousarray(signatures[:, columns].T), np.arange(8), 4, nd._BUCKET_CAP
+        )
+        lists = kernels["_k_band_lists"](signatures, columns, 4, nd._BUCKET_CAP, template)
+        assert (lists[2] >= 0).any() and (lists[2] < 0).any()  # giant and small buckets
+        counts = np.zeros(n, dtype=np.int64)
+        kernels["_k_pair_counts"](*lists, counts)
+        codes = np.empty(int(counts.sum()), dtype=np.int64)
+        filled = 0
+        for lo, hi in [(0, 7), (7, n // 2), (n // 2, n)]:
+            before = filled
+            filled = kernels["_k_emit"](*lists, n, lo, hi, codes, filled)
+            assert filled - before == counts[lo:hi].sum()
+            assert np.all((codes[before:filled] // n >= lo) & (codes[before:filled] // n < hi))
+        assert filled == codes.shape[0] == expected.shape[0]
+        assert np.array_equal(np.sort(codes), np.sort(expected))
+
+
+@pytest.mark.parametrize("needed", [0, 1, 5, 8])
+def test_verify_keeps_distinct_pairs_from_the_needed_agreements(
+    kernels: dict[str, Any], needed: int
+) -> None:
+    # Row k agrees with row 0 on its first k of 8 values.
+    signatures = np.arange(9 * 8, dtype=np.uint32).reshape(9, 8) + 100
+    for k in range(9):
+        signatures[k, :k] = signatures[0, :k]
+    n = 9
+    codes = np.array([1, 1, 2, 4, 5, 5, 5, 7, 8, 2 * n + 3], dtype=np.int64)
+    degree = np.zeros(n, dtype=np.int64)
+    kept = kernels["_k_verify"](codes, n, signatures, needed, degree)
+    agreements = {1: 1, 2: 2, 4: 4, 5: 5, 7: 7, 8: 8}
+    expected = [j for j, same in agreements.items() if same >= needed]
+    expected += [3] if needed <= 2 else []  # rows 2 and 3 agree on their first 2 values
+    assert codes[:kept].tolist() == expected
+    assert degree[0] == len([j for j in expected if j != 3]) and degree[2] == int(needed <= 2)
+
+
 @settings(max_examples=20, deadline=None)
 @given(
     seed=st.integers(0, 10_000),

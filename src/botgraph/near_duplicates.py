@@ -72,11 +72,14 @@ _THREADED_FROM: Final = 1 << 18
 #: Elements per temporary array in the chunked loops (about 32 MiB of uint64).
 _CHUNK: Final = 1 << 22
 #: Values (uint32) of the hash table of the compiled path, and of its copied columns:
-#: the fewer functions per table, the more passes over the n-grams.
-_TABLE_VALUES: Final = 1 << 26
-#: Bytes of signature values kept at a time (compiled path): beyond, the signatures
-#: are computed in blocks of columns, twice (see _edges_streamed).
-_SIGNATURE_BYTES: Final = 1 << 29
+#: the fewer functions per table, the more passes over the n-grams. The functions of
+#: a table are a multiple of 16 when there are 16 or more (a row fills cache lines).
+_TABLE_VALUES: Final = 1 << 27
+#: Bytes of signature values held whole (compiled path): beyond, the signatures are
+#: computed in blocks of columns, twice (see _edges_streamed).
+_SIGNATURE_BYTES: Final = 3 << 30
+#: Candidate pairs (before removing repeats) sorted and verified at a time.
+_PAIR_CHUNK: Final = 1 << 24
 #: "auto": the numba kernels when numba works, else NumPy; "numpy": NumPy only.
 _ENGINE: Literal["auto", "numpy"] = "auto"
 
@@ -236,14 +239,28 @@ def near_duplicate_keys(
     deduplicated with a hash table and hashed by the BLAKE2b kernel of
     :mod:`botgraph.normalize`, words and n-grams are numbered with hash
     tables, the hashes of each distinct n-gram are tabulated for a block of
-    functions at a time and each text's minima gathered from the table,
-    buckets are found with a hash table per band, and the clusters are
-    computed sequentially. When the signatures would take more than 512 MiB
-    (about :math:`10^6` distinct texts at the default ``num_perm``), they
-    are never held whole: the columns of a few bands at a time give the
-    candidate pairs, then the columns are computed again, a block at a
-    time, to count each pair's agreements (twice the hashing, a bounded
-    memory). The kernels are compiled on the first call (about ten seconds)
+    functions at a time (a multiple of 16, so that a table row fills whole
+    cache lines; at most about 512 MiB, and 16 functions whatever the
+    n-grams) and each text's minima gathered from the table, and the
+    clusters are computed sequentially. Up to 3 GiB of signatures (about
+    :math:`6 \times 10^6` distinct texts at the default ``num_perm``: 512
+    bytes each) are held whole: the buckets of two or more texts of each
+    band are listed (texts split by the top bits of their band key, then
+    grouped by a small hash table per part; 4 bytes per listed text and
+    band), the pairs they give are generated for a range of first texts at
+    a time (about :math:`2^{24}` pairs, 8 bytes each, per thread), sorted,
+    and each distinct pair verified by comparing its two rows in full (an
+    early stop did not pay: the rows are read at random, and its branches
+    stalled those reads). Beyond 3 GiB the signatures are never held
+    whole: the columns of a few bands at a time give the candidate pairs,
+    then the columns are computed again, a block at a time, to count each
+    pair's agreements (twice the hashing, a bounded memory). At
+    :math:`10^7` posts (:math:`6 \times 10^6` distinct texts, :math:`1.5
+    \times 10^8` n-grams, :math:`8 \times 10^7` near-duplicate pairs)
+    the call peaks at about 4.5 GB above its input, while hashing (the
+    signatures, the table and 4 bytes per n-gram) and while verifying
+    (the signatures, the bucket lists and the pairs found). The kernels
+    are compiled on the first call (about ten seconds)
     and cached on disk for later processes. Large inputs use up to four
     threads (the kernels and NumPy release the GIL), with the same result as
     one; without numba, the same steps run in NumPy (and :mod:`hashlib`),
@@ -338,14 +355,17 @@ def _keys_of_groups(
         blob, lengths, count, text_rank = _distinct_forms(kernels, texts, weight, min_tokens)
         if not lengths.shape[0]:
             return np.full(code.shape[0], -1, dtype=np.int64)
+        n_texts = int(lengths.shape[0])
         features = _features(kernels, blob, lengths, shingle)
-        del blob
+        del blob, lengths
         needed = math.ceil(threshold * num_perm - 1e-9)
-        if lengths.shape[0] * num_perm * 4 <= _SIGNATURE_BYTES:
+        if n_texts * num_perm * 4 <= _SIGNATURE_BYTES:
             a, b = _hash_coefficients(num_perm)
             signatures = _signature_columns(kernels, features, a, b, transposed=False)
             del features
-            labels = _cluster_compiled(kernels, signatures, count, needed, n_bands, rows, linkage)
+            left, right = _edges_whole(kernels, signatures, needed, n_bands, rows)
+            del signatures
+            labels = _labels_of_ends(kernels, count, left, right, linkage)
         else:
             edges = [_edges_streamed(kernels, features, needed, num_perm, n_bands, rows)]
             del features
@@ -1143,9 +1163,12 @@ def _signature_columns(
     x, codes, offsets = features
     n, width = int(offsets.shape[0]) - 1, int(a.shape[0])
     n_features, n_occurrences = int(x.shape[0]), int(offsets[-1])
-    out = np.empty((width, n) if transposed else (n, width), dtype=np.uint32)
-    block = max(1, min(width, _TABLE_VALUES // max(n_features, 1)))
-    buffer = np.empty(n_features * block, dtype=np.uint32)
+    out = _aligned_empty((width, n) if transposed else (n, width))
+    block = _TABLE_VALUES // max(n_features, 1)
+    if min(block, width) >= 16:  # whole cache lines per row, fewer passes over the n-grams
+        block -= block % 16
+    block = max(1, min(width, block))
+    buffer = _aligned_empty((n_features * block,))
     for first in range(0, width, block):
         stop = min(first + block, width)
         table = buffer[: n_features * (stop - first)].reshape(n_features, stop - first)
@@ -1159,6 +1182,15 @@ def _signature_columns(
     return out
 
 
+def _aligned_empty(shape: tuple[int, ...]) -> NDArray[np.uint32]:
+    """An uninitialised C-contiguous uint32 array starting on a 64-byte boundary."""
+    size = math.prod(shape)
+    raw = np.empty(size + 16, dtype=np.uint32)
+    skip = (-raw.ctypes.data % 64) // 4
+    result: NDArray[np.uint32] = raw[skip : skip + size].reshape(shape)
+    return result
+
+
 def _cluster_compiled(
     kernels: dict[str, Any],
     signatures: NDArray[np.uint32],
@@ -1169,18 +1201,80 @@ def _cluster_compiled(
     linkage: str,
 ) -> NDArray[np.int64]:
     """:func:`_cluster` computed by the kernels (the same partition)."""
-    codes = _candidate_codes(kernels, signatures, bands, rows)
-    agree = _agreements(kernels, signatures, codes, None)
-    edges = codes[agree >= needed]
+    left, right = _edges_whole(kernels, signatures, needed, bands, rows)
+    return _labels_of_ends(kernels, count, left, right, linkage)
+
+
+def _edges_whole(
+    kernels: dict[str, Any], signatures: NDArray[np.uint32], needed: int, bands: int, rows: int
+) -> tuple[NDArray[np.signedinteger[Any]], NDArray[np.signedinteger[Any]]]:
+    """The near-duplicate pairs ``(left[p], right[p])``, left < right, sorted, of whole signatures.
+
+    Each band's buckets of two or more texts are listed once
+    (:func:`_k_band_lists`); the pairs they give are then generated for a
+    range of first texts at a time (about ``_PAIR_CHUNK`` pairs, repeats
+    included), sorted, and each distinct pair verified once
+    (:func:`_k_verify`), ranges in parallel threads. With ``needed`` 0,
+    every candidate pair is returned.
+    """
+    n, num_perm = signatures.shape
+    index = np.int32 if n < 2**31 else np.int64
+    needs = _band_columns(bands, rows, num_perm)
+    lists: list[tuple[NDArray[Any], NDArray[np.int64], NDArray[np.int64]]] = [
+        (np.empty(0, index), np.zeros(1, np.int64), np.empty(0, np.int64))
+    ] * bands
+    template = np.empty(0, dtype=index)
+
+    def list_bands(lo: int, hi: int) -> None:
+        for band in range(lo, hi):
+            columns = np.array(needs[band], dtype=np.int64)
+            lists[band] = kernels["_k_band_lists"](signatures, columns, rows, _BUCKET_CAP, template)
+
+    _in_threads(list_bands, bands, n * bands)
+    pairs_of = np.zeros(n + 1, dtype=np.int64)  # pairs (repeats included) by first text
+    for band_list in lists:
+        kernels["_k_pair_counts"](*band_list, pairs_of[1:])
+    np.cumsum(pairs_of, out=pairs_of)
+    bounds = [0]
+    while bounds[-1] < n:
+        start = bounds[-1]
+        stop = int(np.searchsorted(pairs_of, pairs_of[start] + _PAIR_CHUNK, side="right")) - 1
+        bounds.append(min(n, max(stop, start + 1)))
+    degree = np.zeros(n, dtype=np.int64)
+    found: list[NDArray[Any]] = [np.empty(0, index)] * (len(bounds) - 1)
+
+    def verify(part: int) -> None:
+        lo, hi = bounds[part], bounds[part + 1]
+        codes = np.empty(int(pairs_of[hi] - pairs_of[lo]), dtype=np.int64)
+        filled = 0
+        for band_list in lists:
+            filled = kernels["_k_emit"](*band_list, n, lo, hi, codes, filled)
+        codes.sort()
+        kept = kernels["_k_verify"](codes, n, signatures, needed, degree)
+        found[part] = codes[:kept].astype(index)
+
+    parts = range(len(bounds) - 1)
+    workers = min(_MAX_THREADS, os.cpu_count() or 1, len(parts))
+    if workers > 1 and int(pairs_of[-1]) >= _THREADED_FROM:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for done in [pool.submit(verify, part) for part in parts]:
+                done.result()
+    else:
+        for part in parts:
+            verify(part)
+    n_candidates = int(pairs_of[-1])
+    lists.clear()
+    right: NDArray[np.signedinteger[Any]] = np.concatenate(found) if found else np.empty(0, index)
+    found.clear()
+    left: NDArray[np.signedinteger[Any]] = np.repeat(np.arange(n, dtype=index), degree)
     _LOG.debug(
-        "near_duplicate_keys: %d bands x %d rows, %d candidate pairs, %d edges",
+        "near_duplicate_keys: %d bands x %d rows, %d candidate pairs (repeats included), %d edges",
         bands,
         rows,
-        int(codes.shape[0]),
-        int(edges.shape[0]),
+        n_candidates,
+        int(right.shape[0]),
     )
-    del codes, agree
-    return _labels_compiled(kernels, count, edges, linkage)
+    return left, right
 
 
 def _agreements(
@@ -1211,10 +1305,25 @@ def _labels_compiled(
     """
     n = int(count.shape[0])
     index = np.int32 if n < 2**31 else np.int64
-    left = np.empty(edges.shape[0], dtype=index)
-    right = np.empty(edges.shape[0], dtype=index)
+    left: NDArray[np.signedinteger[Any]] = np.empty(edges.shape[0], dtype=index)
+    right: NDArray[np.signedinteger[Any]] = np.empty(edges.shape[0], dtype=index)
     kernels["_k_ends"](edges, n, left, right)
     del edges
+    return _labels_of_ends(kernels, count, left, right, linkage)
+
+
+def _labels_of_ends(
+    kernels: dict[str, Any],
+    count: NDArray[np.int64],
+    left: NDArray[np.signedinteger[Any]],
+    right: NDArray[np.signedinteger[Any]],
+    linkage: str,
+) -> NDArray[np.int64]:
+    """:func:`_labels_compiled` of the distinct pairs ``(left[p], right[p])``.
+
+    Relabels *left* and *right* in place.
+    """
+    n = int(count.shape[0])
     if linkage == "single":
         labels: NDArray[np.int64] = kernels["_k_components"](n, left, right)
         return labels
@@ -1225,7 +1334,7 @@ def _labels_compiled(
     position[order] = np.arange(n, dtype=np.int64)
     kernels["_k_relabel"](position, left)
     kernels["_k_relabel"](position, right)
-    neighbour = np.empty(2 * left.shape[0], dtype=index)
+    neighbour = np.empty(2 * left.shape[0], dtype=left.dtype)
     centre: NDArray[np.int64] = kernels["_k_star"](n, left, right, neighbour)
     del left, right, neighbour
     result: NDArray[np.int64] = order[centre[position]]
@@ -1345,34 +1454,8 @@ def _candidates_compiled(
     kernels: dict[str, Any], signatures: NDArray[np.uint32], bands: int, rows: int
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """:func:`_candidates` computed by the kernels (the same pairs, in the same order)."""
-    n = signatures.shape[0]
-    codes = _candidate_codes(kernels, signatures, bands, rows)
-    return codes // n, codes % n
-
-
-def _candidate_codes(
-    kernels: dict[str, Any], signatures: NDArray[np.uint32], bands: int, rows: int
-) -> NDArray[np.int64]:
-    """The pairs of :func:`_candidates_compiled` as sorted codes ``i * n + j``."""
-    n, num_perm = signatures.shape
-    needs = _band_columns(bands, rows, num_perm)
-    # Bands are processed in groups whose columns, copied column by column, hold
-    # about _TABLE_VALUES values: the kernels then read contiguous columns.
-    groups: list[list[int]] = [[]]
-    for band in range(bands):
-        wanted = {c for b in groups[-1] + [band] for c in needs[b]}
-        if groups[-1] and len(wanted) * n > _TABLE_VALUES:
-            groups.append([])
-        groups[-1].append(band)
-    merged = np.empty(0, dtype=np.int64)
-    for group in groups:
-        columns = sorted({c for b in group for c in needs[b]})
-        block = kernels["_k_columns"](signatures, np.array(columns, dtype=np.int64))
-        codes = _group_codes(kernels, block, columns, [needs[b] for b in group], rows)
-        del block
-        merged = kernels["_k_merge_unique"](merged, codes)
-        del codes
-    return merged
+    left, right = _edges_whole(kernels, signatures, 0, bands, rows)
+    return left.astype(np.int64), right.astype(np.int64)
 
 
 # --------------------------------------------------------------------------- kernels
@@ -1392,6 +1475,16 @@ def _k_mix(z: Any) -> Any:
 def _k_slot(h: Any, shift: Any) -> Any:
     """Home slot of hash *h* in a table of 2**(64 - shift) slots (Fibonacci hashing)."""
     return np.int64((h * np.uint64(0x9E37_79B9_7F4A_7C15)) >> shift)
+
+
+def _k_table_shape(count: int) -> Any:
+    """Slots (a power of two, at least 16 and ``2 * count``) and the :func:`_k_slot` shift."""
+    size = 16
+    shift = np.uint64(60)
+    while size < 2 * count:
+        size *= 2
+        shift -= np.uint64(1)
+    return size, shift
 
 
 def _k_grow(values: Any) -> Any:
@@ -1453,11 +1546,7 @@ def _k_forms(buffer: Any, begin: Any, end: Any, digest: Any) -> Any:
     byte, so the forms are those a dictionary of the strings would give.
     """
     n = begin.shape[0]
-    size = 16
-    shift = np.uint64(60)
-    while size < 2 * n:
-        size *= 2
-        shift -= np.uint64(1)
+    size, shift = _k_table_shape(n)
     slots = np.full(size, -1, dtype=np.int64)
     form_of = np.empty(n, dtype=np.int64)
     first_text = np.empty(n, dtype=np.int64)
@@ -1712,15 +1801,6 @@ def _k_min_hash(
             out[t, first : first + width] = least
 
 
-def _k_columns(signatures: Any, columns: Any) -> Any:
-    """The given columns of *signatures*, one contiguous row each."""
-    out = np.empty((columns.shape[0], signatures.shape[0]), dtype=signatures.dtype)
-    for t in range(signatures.shape[0]):
-        for c in range(columns.shape[0]):
-            out[c, t] = signatures[t, columns[c]]
-    return out
-
-
 def _k_lex_less(keys: Any, a: int, b: int) -> bool:
     """Whether row *a* of *keys* is lexicographically smaller than row *b*."""
     for c in range(keys.shape[1]):
@@ -1786,11 +1866,7 @@ def _k_band_codes(block: Any, band_columns: Any, rows: int, cap: int) -> Any:
         for t in range(n):
             key[t] = _k_mix(key[t] ^ np.uint64(column[t])) + np.uint64(0x9E37_79B9_7F4A_7C15)
     # Buckets, numbered by first member, then the members of each in ascending order.
-    size = 16
-    shift = np.uint64(60)
-    while size < 2 * n:
-        size *= 2
-        shift -= np.uint64(1)
+    size, shift = _k_table_shape(n)
     slot_key = np.empty(size, dtype=np.uint64)
     slot_bucket = np.full(size, -1, dtype=np.int64)
     bucket = np.empty(n, dtype=np.int64)
@@ -1845,6 +1921,195 @@ def _k_band_codes(block: Any, band_columns: Any, rows: int, cap: int) -> Any:
             codes[p] = min(u, v) * n + max(u, v)
             p += 1
     return codes
+
+
+def _k_part(h: Any, bits: int) -> Any:
+    """The top *bits* bits of hash *h* (0 when *bits* is 0)."""
+    if bits == 0:
+        return 0
+    return np.int64(h >> np.uint64(64 - bits))
+
+
+def _k_band_lists(signatures: Any, band_columns: Any, rows: int, cap: int, template: Any) -> Any:
+    """The buckets of two or more texts of one band, read from whole *signatures*.
+
+    ``signatures[:, band_columns[:rows]]`` are the band's values and the
+    columns after them order giant buckets, as in :func:`_k_band_codes`.
+    Returns the members of the buckets, one segment per bucket (dtype of
+    *template*), the start of each segment (and the end of the last), and
+    each segment's leader: its smallest member for a bucket of more than
+    *cap* texts, whose members are then in chain order (sorted by those
+    columns, then by index), -1 for a smaller bucket, whose members ascend.
+    The pairs are those of :func:`_k_band_codes` (:func:`_k_emit`).
+
+    Texts are split by the top bits of their band key (a counting sort, so
+    each part keeps the index order), then grouped by a small hash table per
+    part, which stays in cache.
+    """
+    n = signatures.shape[0]
+    key = np.empty(n, dtype=np.uint64)
+    for t in range(n):
+        h = np.uint64(0)
+        for r in range(rows):
+            h = _k_mix(h ^ np.uint64(signatures[t, band_columns[r]])) + np.uint64(
+                0x9E37_79B9_7F4A_7C15
+            )
+        key[t] = h
+    bits = 0
+    while bits < 12 and (1024 << bits) < n:
+        bits += 1
+    n_parts = 1 << bits
+    head = np.zeros(n_parts + 1, dtype=np.int64)
+    for t in range(n):
+        head[_k_part(key[t], bits) + 1] += 1
+    biggest = 0
+    for part in range(n_parts):
+        biggest = max(biggest, head[part + 1])
+        head[part + 1] += head[part]
+    fill = head[:-1].copy()
+    member = np.empty(n, dtype=template.dtype)
+    for t in range(n):
+        part = _k_part(key[t], bits)
+        member[fill[part]] = t
+        fill[part] += 1
+    size, shift = _k_table_shape(biggest)
+    slot_key = np.empty(size, dtype=np.uint64)
+    slot_bucket = np.full(size, -1, dtype=np.int64)
+    used = np.empty(biggest, dtype=np.int64)
+    bucket_of = np.empty(biggest, dtype=np.int64)
+    place = np.empty(biggest, dtype=np.int64)
+    seq = np.empty(n, dtype=template.dtype)
+    starts = np.empty(n // 2 + 2, dtype=np.int64)
+    n_segments = 0
+    q = 0
+    for part in range(n_parts):
+        lo, hi = head[part], head[part + 1]
+        n_buckets = 0
+        for x in range(lo, hi):
+            h = key[member[x]]
+            s = _k_slot(h, shift)
+            while slot_bucket[s] >= 0 and slot_key[s] != h:
+                s = (s + 1) & (size - 1)
+            if slot_bucket[s] < 0:
+                slot_key[s] = h
+                slot_bucket[s] = n_buckets
+                used[n_buckets] = s
+                place[n_buckets] = 0
+                n_buckets += 1
+            bucket_of[x - lo] = slot_bucket[s]
+            place[slot_bucket[s]] += 1
+        for g in range(n_buckets):
+            slot_bucket[used[g]] = -1
+            if place[g] >= 2:
+                starts[n_segments] = q
+                n_segments += 1
+                m = place[g]
+                place[g] = q
+                q += m
+            else:
+                place[g] = -1
+        for x in range(lo, hi):
+            g = bucket_of[x - lo]
+            if place[g] >= 0:
+                seq[place[g]] = member[x]
+                place[g] += 1
+    starts[n_segments] = q
+    leader = np.full(n_segments, -1, dtype=np.int64)
+    n_after = band_columns.shape[0] - rows
+    for g in range(n_segments):
+        lo, hi = starts[g], starts[g + 1]
+        if hi - lo <= cap:
+            continue
+        leader[g] = seq[lo]
+        # The columns two by two in uint64 words; the sort is stable and the members
+        # ascending, so ties stay in index order.
+        keys = np.zeros((hi - lo, (n_after + 1) // 2), dtype=np.uint64)
+        for x in range(hi - lo):
+            t = seq[lo + x]
+            for c in range(n_after):
+                word = np.uint64(signatures[t, band_columns[rows + c]])
+                keys[x, c // 2] |= word << np.uint64(32 * (1 - c % 2))
+        order = _k_lex_argsort(keys)
+        chain = seq[lo:hi].copy()
+        for x in range(hi - lo):
+            seq[lo + x] = chain[order[x]]
+    return seq[:q].copy(), starts[: n_segments + 1].copy(), leader
+
+
+def _k_pair_counts(seq: Any, starts: Any, leader: Any, counts: Any) -> None:
+    """``counts[i] +=`` the pairs (i, j), i < j, of a band's buckets (:func:`_k_band_lists`)."""
+    for g in range(leader.shape[0]):
+        lo, hi = starts[g], starts[g + 1]
+        if leader[g] < 0:
+            for x in range(lo, hi - 1):
+                counts[seq[x]] += hi - x - 1
+        else:
+            counts[leader[g]] += hi - lo - 1
+            for x in range(lo + 1, hi):
+                counts[min(seq[x - 1], seq[x])] += 1
+
+
+def _k_emit(
+    seq: Any, starts: Any, leader: Any, n: int, first: int, last: int, codes: Any, p: int
+) -> int:
+    """Write the pairs ``i * n + j`` of a band's buckets with first <= i < last from ``codes[p]``.
+
+    Small buckets give all their pairs, giant ones those of each member with
+    the leader and with its neighbours in chain order (maybe repeated), as
+    :func:`_k_band_codes`. Returns the position after the last one written.
+    """
+    for g in range(leader.shape[0]):
+        lo, hi = starts[g], starts[g + 1]
+        boss = leader[g]
+        if boss < 0:
+            for x in range(lo, hi - 1):
+                i = np.int64(seq[x])
+                if first <= i < last:
+                    for y in range(x + 1, hi):
+                        codes[p] = i * n + seq[y]
+                        p += 1
+            continue
+        if first <= boss < last:
+            for x in range(lo, hi):
+                if seq[x] != boss:
+                    codes[p] = boss * n + seq[x]
+                    p += 1
+        for x in range(lo + 1, hi):
+            i = np.int64(min(seq[x - 1], seq[x]))
+            if first <= i < last:
+                codes[p] = i * n + max(seq[x - 1], seq[x])
+                p += 1
+    return p
+
+
+def _k_verify(codes: Any, n: int, signatures: Any, needed: int, degree: Any) -> int:
+    """Keep the distinct sorted *codes* ``i * n + j`` whose texts agree on *needed* values.
+
+    Writes j of each kept pair to the front of *codes*, adds one to
+    ``degree[i]``, and returns the number kept. Every value is compared: the
+    rows are read at random, and stopping early (once the count reaches
+    *needed*, or cannot) was slower here, as its branches stall those reads.
+    """
+    kept = 0
+    previous = np.int64(-1)
+    width = signatures.shape[1]
+    for p in range(codes.shape[0]):
+        code = codes[p]
+        if code == previous:
+            continue
+        previous = code
+        i, j = code // n, code % n
+        same = 0
+        if needed > 0:
+            left, right = signatures[i], signatures[j]
+            for c in range(width):
+                if left[c] == right[c]:
+                    same += 1
+        if same >= needed:
+            codes[kept] = j
+            degree[i] += 1
+            kept += 1
+    return kept
 
 
 def _k_agree(block: Any, codes: Any, n: int, agree: Any, lo: int, hi: int) -> None:
@@ -1967,6 +2232,7 @@ def _k_components(n: int, left: Any, right: Any) -> Any:
 _HELPERS = (
     "_k_mix",
     "_k_slot",
+    "_k_table_shape",
     "_k_grow",
     "_k_rehash",
     "_k_words_run",
@@ -1975,6 +2241,7 @@ _HELPERS = (
     "_k_lex_less",
     "_k_merge_runs",
     "_k_lex_argsort",
+    "_k_part",
 )
 _KERNELS = (
     "_k_normalise",
@@ -1984,8 +2251,11 @@ _KERNELS = (
     "_k_features",
     "_k_hash_table",
     "_k_min_hash",
-    "_k_columns",
     "_k_band_codes",
+    "_k_band_lists",
+    "_k_pair_counts",
+    "_k_emit",
+    "_k_verify",
     "_k_agree",
     "_k_ends",
     "_k_relabel",

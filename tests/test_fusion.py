@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import botgraph
 from botgraph.errors import ParameterError
+
+fusion_module = importlib.import_module("botgraph.fusion")
 
 DAY = 86_400
 
@@ -151,3 +156,11 @@ def test_evidence_is_the_first_distinct_ids_over_the_layers(seed: int, max_evide
                     break
                 bucket[rid] = None
     assert [tuple(b) for b in expected.values()] == list(net.evidence)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(-5, 40), max_size=40))
+def test_sorted_distinct_is_numpys_unique(values: list[int]) -> None:
+    array = np.array(values, dtype=np.int64)
+    expected = np.unique(array)
+    assert fusion_module._sorted_distinct(array.copy()).tolist() == expected.tolist()

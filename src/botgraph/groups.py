@@ -70,22 +70,33 @@ def _log10_binom_sf(m: Any, n: Any, p: Any) -> Any:
     m, n, p = (np.asarray(x, dtype=np.float64) for x in (m, n, p))
     if not m.shape == n.shape == p.shape:
         m, n, p = np.broadcast_arrays(m, n, p)
+    with np.errstate(divide="ignore"):
+        return _log10_tail(m, n, p)
+
+
+def _log10_tail(
+    m: NDArray[np.float64], n: NDArray[np.float64], p: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """:func:`_log10_binom_sf` of float arrays of one shape, under ``errstate(divide="ignore")``.
+
+    The pruning loop calls it thousands of times: no conversion, no context.
+    """
     out = np.zeros(m.shape, dtype=np.float64)
     some = (m > 0) & (p < 1.0)
     mm, nn, pp = m[some], n[some], p[some]
-    with np.errstate(divide="ignore"):
-        tail = np.log(bdtrc((mm - 1).astype(np.int64), nn.astype(np.int64), pp))
+    tail = np.log(bdtrc((mm - 1).astype(np.int64), nn.astype(np.int64), pp))
     # Far in the tail the sum underflows; its first term, P(X = m), is then the
     # whole of it to many digits (computed in logs).
     deep = ~np.isfinite(tail)
-    md, nd, pd = mm[deep], nn[deep], pp[deep]
-    tail[deep] = (
-        gammaln(nd + 1)
-        - gammaln(md + 1)
-        - gammaln(nd - md + 1)
-        + md * np.log(pd)
-        + (nd - md) * np.log1p(-pd)
-    )
+    if deep.any():
+        md, nd, pd = mm[deep], nn[deep], pp[deep]
+        tail[deep] = (
+            gammaln(nd + 1)
+            - gammaln(md + 1)
+            - gammaln(nd - md + 1)
+            + md * np.log(pd)
+            + (nd - md) * np.log1p(-pd)
+        )
     out[some] = tail / _LN10
     return out
 
@@ -320,19 +331,24 @@ def _prune(
     rate = np.maximum(null.rho, null.weak_degree[nodes] / (n - 1))
     alive = np.ones(k0, dtype=bool)
     idx = np.arange(k0)
-    while idx.shape[0] >= min_size:
-        k = int(idx.shape[0])
-        scattered = _log10_binom_sf(d_in[idx], np.full(k, k - 1), rate[idx])
-        among = _log10_binom_sf(d_in[idx], t_in[idx], np.full(k, null.q))
-        log10_p = np.maximum(scattered, among) + log10_n
-        worst = int(np.argmax(log10_p))
-        if log10_p[worst] <= log10_alpha:
-            return alive
-        gone = int(idx[worst])
-        alive[gone] = False
-        idx = np.delete(idx, worst)
-        partners = other[start[gone] : start[gone + 1]]
-        weak_partners = is_weak[start[gone] : start[gone + 1]]
-        np.subtract.at(t_in, partners, 1)
-        np.subtract.at(d_in, partners[weak_partners], 1)
+    # Float copies, updated in place as members leave (the counts are small integers).
+    t_left, d_left = t_in.astype(np.float64), d_in.astype(np.float64)
+    q = np.full(k0, null.q)
+    with np.errstate(divide="ignore"):
+        while idx.shape[0] >= min_size:
+            k = int(idx.shape[0])
+            d = d_left[idx]
+            scattered = _log10_tail(d, np.full(k, k - 1.0), rate[idx])
+            among = _log10_tail(d, t_left[idx], q[:k])
+            log10_p = np.maximum(scattered, among) + log10_n
+            worst = int(np.argmax(log10_p))
+            if log10_p[worst] <= log10_alpha:
+                return alive
+            gone = int(idx[worst])
+            alive[gone] = False
+            idx = np.delete(idx, worst)
+            partners = other[start[gone] : start[gone + 1]]
+            weak_partners = is_weak[start[gone] : start[gone + 1]]
+            np.subtract.at(t_left, partners, 1.0)
+            np.subtract.at(d_left, partners[weak_partners], 1.0)
     return np.zeros(k0, dtype=bool)

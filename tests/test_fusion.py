@@ -164,3 +164,20 @@ def test_sorted_distinct_is_numpys_unique(values: list[int]) -> None:
     array = np.array(values, dtype=np.int64)
     expected = np.unique(array)
     assert fusion_module._sorted_distinct(array.copy()).tolist() == expected.tolist()
+
+
+def test_group_test_gives_each_groups_weak_pairs_that_groups_p_value() -> None:
+    # Two weak cliques of 8 accounts among 2,000 accounts with scattered tested pairs.
+    rng = np.random.default_rng(11)
+    pairs = np.unique(np.sort(rng.integers(16, 2_000, (20_000, 2)), axis=1), axis=0)
+    pairs = pairs[pairs[:, 0] < pairs[:, 1]]
+    cliques = [np.column_stack(np.triu_indices(8, k=1)) + offset for offset in (0, 8)]
+    a, b = np.concatenate([pairs, *cliques, [[3, 12]]]).T  # and one weak pair across them
+    p = np.concatenate([np.full(len(pairs), 0.8), np.full(56, 0.2), [0.2]])
+    group_p, groups = fusion_module._group_test(a, b, p, 2_000, 0.3, 0.05, 0)
+    assert sorted(g.members.tolist() for g in groups) == [list(range(8)), list(range(8, 16))]
+    for g in groups:
+        inside = np.isin(a, g.members) & np.isin(b, g.members)
+        assert np.allclose(group_p[inside], g.pvalue)
+    assert group_p[-1] == 1.0  # the pair across the two groups is in neither
+    assert (group_p[: len(pairs)] == 1.0).all()

@@ -450,10 +450,14 @@ def _group_test(
         seed=seed,
     )
     significant = tuple(g for g in found if g.pvalue <= alpha)
-    weak = pvalue <= weak_p
-    for group in significant:
-        inside = np.zeros(n, dtype=bool)
-        inside[group.members] = True
-        in_group = weak & inside[edge_a] & inside[edge_b]
-        group_p[in_group] = np.minimum(group_p[in_group], group.pvalue)
+    if not significant:
+        return group_p, significant
+    # Groups are disjoint (each is pruned from its own community): label the accounts once.
+    label = np.full(n, -1, dtype=np.int64)
+    for k, group in enumerate(significant):
+        label[group.members] = k
+    p_of = np.array([g.pvalue for g in significant], dtype=np.float64)
+    la = label[edge_a]
+    in_group = (pvalue <= weak_p) & (la >= 0) & (la == label[edge_b])
+    group_p[in_group] = p_of[la[in_group]]
     return group_p, significant

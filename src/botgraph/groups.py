@@ -142,7 +142,8 @@ def weak_groups(
     -------
     tuple of WeakGroup
         Every candidate group that kept at least ``min_size`` members after
-        pruning, with its p-value, most significant first. A caller keeps those
+        pruning, with its p-value, most significant first. Groups are
+        disjoint: each is pruned from its own community. A caller keeps those
         with ``pvalue <= alpha``.
 
     Raises

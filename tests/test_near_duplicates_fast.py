@@ -23,6 +23,7 @@ import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from numpy.typing import NDArray
 from scipy.sparse.csgraph import connected_components
 
 from botgraph import near_duplicates as nd
@@ -183,9 +184,9 @@ def test_whole_and_streamed_signatures_give_the_same_keys(
     for name in ("_edges_whole", "_edges_streamed"):
         real = getattr(nd, name)
 
-        def spy(*args: Any, _real: Any = real, _name: str = name) -> Any:
+        def spy(*args: Any, _real: Any = real, _name: str = name, **options: Any) -> Any:
             paths.append(_name)
-            return _real(*args)
+            return _real(*args, **options)
 
         monkeypatch.setattr(nd, name, spy)
     assert np.array_equal(near_duplicate_keys(texts, linkage=linkage), whole)  # type: ignore[arg-type]
@@ -233,17 +234,92 @@ def test_band_lists_give_the_pairs_of_the_band_codes(kernels: dict[str, Any]) ->
         )
         lists = kernels["_k_band_lists"](signatures, columns, 4, nd._BUCKET_CAP, template)
         assert (lists[2] >= 0).any() and (lists[2] < 0).any()  # giant and small buckets
-        counts = np.zeros(n, dtype=np.int64)
-        kernels["_k_pair_counts"](*lists, counts)
-        codes = np.empty(int(counts.sum()), dtype=np.int64)
-        filled = 0
-        for lo, hi in [(0, 7), (7, n // 2), (n // 2, n)]:
-            before = filled
-            filled = kernels["_k_emit"](*lists, n, lo, hi, codes, filled)
-            assert filled - before == counts[lo:hi].sum()
-            assert np.all((codes[before:filled] // n >= lo) & (codes[before:filled] // n < hi))
-        assert filled == codes.shape[0] == expected.shape[0]
-        assert np.array_equal(np.sort(codes), np.sort(expected))
+        assert np.array_equal(np.sort(emitted(kernels, lists, n)), np.sort(expected))
+
+
+def emitted(kernels: dict[str, Any], lists: tuple[Any, ...], n: int) -> NDArray[np.int64]:
+    """The pairs of a band's lists, from _k_pair_counts and _k_emit over three ranges."""
+    counts = np.zeros(n, dtype=np.int64)
+    kernels["_k_pair_counts"](*lists, counts)
+    codes = np.empty(int(counts.sum()), dtype=np.int64)
+    bounds = kernels["_k_segment_bounds"](*lists[:2])
+    filled = 0
+    for lo, hi in [(0, 7), (7, n // 2), (n // 2, n)]:
+        before = filled
+        filled = kernels["_k_emit"](*lists, *bounds, n, lo, hi, codes, filled)
+        assert filled - before == counts[lo:hi].sum()
+        assert np.all((codes[before:filled] // n >= lo) & (codes[before:filled] // n < hi))
+    assert filled == codes.shape[0]
+    return codes
+
+
+def test_band_lists_in_new_places_give_the_pairs_in_new_places(kernels: dict[str, Any]) -> None:
+    # The lists relabelled by a permutation (members no longer ascending, the
+    # leader no longer the smallest) give the relabelled pairs.
+    texts = distinct(corpus(15, templates=10, variants=120))
+    signatures = nd._signatures_numpy(texts, 2, 64)
+    n = signatures.shape[0]
+    at = np.random.default_rng(15).permutation(n).astype(np.int32)
+    template = np.empty(0, dtype=np.int32)
+    for band_columns in nd._band_columns(16, 4, 64)[:4]:
+        columns = np.array(band_columns, dtype=np.int64)
+        seq, starts, leader = kernels["_k_band_lists"](signatures, columns, 4, 4, template)
+        assert (leader >= 0).any() and (leader < 0).any()
+        codes = emitted(kernels, (seq, starts, leader), n)
+        i, j = at[codes // n].astype(np.int64), at[codes % n].astype(np.int64)
+        expected = np.sort(np.minimum(i, j) * n + np.maximum(i, j))
+        moved = at[seq], starts, np.where(leader >= 0, at[np.maximum(leader, 0)], -1)
+        assert np.array_equal(np.sort(emitted(kernels, moved, n)), expected)
+
+
+def test_family_order_and_row_moves_match_numpy(kernels: dict[str, Any]) -> None:
+    rng = np.random.default_rng(16)
+    for n in [1, 2, 50, 1000]:
+        head = rng.integers(0, max(1, n // 7), size=n).astype(np.int32)
+        at = np.empty(n, dtype=np.int32)
+        kernels["_k_family_order"](head, at)
+        expected = np.empty(n, dtype=np.int64)
+        expected[np.argsort(head, kind="stable")] = np.arange(n)
+        assert np.array_equal(at, expected)
+        rows = rng.integers(0, 2**32, size=(n, 5), dtype=np.uint64).astype(np.uint32)
+        moved = rows.copy()
+        kernels["_k_permute_rows"](moved, at)
+        assert np.array_equal(moved[at], rows)
+
+
+@pytest.mark.parametrize("chunk", [7, 1 << 12])
+def test_verifying_in_bucket_order_keeps_the_edges(
+    kernels: dict[str, Any], monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    texts = distinct(corpus(17, templates=6, variants=60))
+    signatures = nd._signatures_numpy(texts, 2, 64)
+    n = signatures.shape[0]
+    reference = nd._edges_whole(kernels, signatures, 32, 16, 4)
+    monkeypatch.setattr(nd, "_PAIR_CHUNK", chunk)
+    monkeypatch.setattr(nd, "_THREADED_FROM", 0)
+    monkeypatch.setattr(nd, "_FAMILY_ORDER_FROM", 0)
+    moved = signatures.copy()
+    left, right = nd._edges_whole(kernels, moved, 32, 16, 4, reorder=True)
+    assert not np.array_equal(moved, signatures)  # the rows were moved
+    codes = np.sort(np.minimum(left, right).astype(np.int64) * n + np.maximum(left, right))
+    assert np.array_equal(codes, reference[0].astype(np.int64) * n + reference[1])
+    monkeypatch.setattr(nd, "_FAMILY_ORDER_FROM", n + 1)  # below it: the rows stay
+    kept = signatures.copy()
+    plain = nd._edges_whole(kernels, kept, 32, 16, 4, reorder=True)
+    assert np.array_equal(kept, signatures)
+    assert np.array_equal(plain[0], reference[0]) and np.array_equal(plain[1], reference[1])
+
+
+@pytest.mark.parametrize("linkage", ["star", "single"])
+def test_bucket_order_gives_the_same_keys(
+    kernels: dict[str, Any], monkeypatch: pytest.MonkeyPatch, linkage: str
+) -> None:
+    texts = corpus(18, templates=8, variants=50)
+    expected = near_duplicate_keys(texts, linkage=linkage)  # type: ignore[arg-type]
+    monkeypatch.setattr(nd, "_FAMILY_ORDER_FROM", 0)
+    assert np.array_equal(near_duplicate_keys(texts, linkage=linkage), expected)  # type: ignore[arg-type]
+    monkeypatch.setattr(nd, "_ENGINE", "numpy")
+    assert np.array_equal(near_duplicate_keys(texts, linkage=linkage), expected)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("needed", [0, 1, 5, 8])
@@ -371,6 +447,14 @@ def test_forms_equal_normalize_text(kernels: dict[str, Any]) -> None:
     digests = nd._digests(buffer, begin, end)
     expected = [hashlib.blake2b(normalize_text(t).encode(), digest_size=8).digest() for t in texts]
     assert digests.astype("<u8").tobytes() == b"".join(expected)
+    with pytest.MonkeyPatch.context() as patch:  # ranges of texts in threads
+        patch.setattr(nd, "_THREADED_FROM", 0)
+        patch.setattr(nd, "_MAX_THREADS", 4)
+        assert np.array_equal(nd._digests(buffer, begin, end), digests)
+        joined = nd._joined(kernels, buffer, begin[::-1], end[::-1])
+    forms_reversed = [normalize_text(t) for t in reversed(texts)]
+    assert joined.tobytes() == " ".join(forms_reversed).encode("utf-8")
+    assert nd._joined(kernels, buffer, begin[:0], end[:0]).shape == (0,)
     form_of, first_text, n_words = kernels["_k_forms"](buffer, begin, end, digests)
     forms = list(dict.fromkeys(normalize_text(t) for t in texts))
     assert form_of.tolist() == [forms.index(normalize_text(t)) for t in texts]
@@ -564,3 +648,33 @@ def test_real_tweets_get_the_numpy_keys(
         reference = numpy_keys(monkeypatch, tweets, threshold=0.4, linkage=linkage)
         assert np.array_equal(compiled, reference)
         assert (np.bincount(compiled[compiled >= 0]) > 1).sum() > 50  # real near-duplicates
+
+
+@pytest.mark.parametrize("distinct_counts", [3, 70_000])
+def test_rank_equals_lexsort(distinct_counts: int) -> None:
+    # Few distinct counts: two sorts (a 16-bit one for the counts); many: np.lexsort.
+    rng = np.random.default_rng(distinct_counts)
+    n = 80_000
+    count = rng.integers(1, distinct_counts + 1, size=n).astype(np.int64)
+    if distinct_counts > n:
+        count = rng.permutation(np.arange(1, n + 1, dtype=np.int64))
+    hashed = rng.integers(0, 2**64 - 1, size=n, dtype=np.uint64, endpoint=True)
+    order = nd._rank(count, hashed, lambda: pytest.fail("no tie"))  # type: ignore[arg-type,return-value]
+    assert np.array_equal(order, np.lexsort((hashed, -count)))
+    hashed[: n // 2] = hashed[n // 2 :]  # ties of hash: by the alphabetical places
+    places = rng.permutation(n)
+    order = nd._rank(count, hashed, lambda: places)
+    assert np.array_equal(order, np.lexsort((places, hashed, -count)))
+    assert nd._rank(count[:0], hashed[:0], lambda: places[:0]).shape == (0,)
+
+
+def test_first_appearance_kernel_equals_numpy(kernels: dict[str, Any]) -> None:
+    rng = np.random.default_rng(19)
+    for n_forms in [1, 5, 300]:
+        labels = rng.integers(0, n_forms, size=n_forms).astype(np.int64)
+        text_rank = rng.integers(-1, n_forms, size=2 * n_forms).astype(np.int64)
+        code = rng.integers(-1, 2 * n_forms, size=4 * n_forms).astype(np.int64)
+        expected = nd._ids(labels, text_rank, code)
+        assert np.array_equal(nd._ids(labels, text_rank, code, kernels), expected)
+        every = nd._ids(labels, text_rank, np.arange(2 * n_forms), kernels)
+        assert every.max() == len(np.unique(labels[text_rank[text_rank >= 0]])) - 1

@@ -80,6 +80,8 @@ _TABLE_VALUES: Final = 1 << 27
 _SIGNATURE_BYTES: Final = 3 << 30
 #: Candidate pairs (before removing repeats) sorted and verified at a time.
 _PAIR_CHUNK: Final = 1 << 24
+#: Distinct texts from which the whole signatures are put in bucket order to verify pairs.
+_FAMILY_ORDER_FROM: Final = 1 << 16
 #: "auto": the numba kernels when numba works, else NumPy; "numpy": NumPy only.
 _ENGINE: Literal["auto", "numpy"] = "auto"
 
@@ -247,11 +249,15 @@ def near_duplicate_keys(
     bytes each) are held whole: the buckets of two or more texts of each
     band are listed (texts split by the top bits of their band key, then
     grouped by a small hash table per part; 4 bytes per listed text and
-    band), the pairs they give are generated for a range of first texts at
-    a time (about :math:`2^{24}` pairs, 8 bytes each, per thread), sorted,
-    and each distinct pair verified by comparing its two rows in full (an
-    early stop did not pay: the rows are read at random, and its branches
-    stalled those reads). Beyond 3 GiB the signatures are never held
+    band); the signature rows are then moved, in place, so that the texts
+    sharing buckets sit together (ordered by the smallest text they share a
+    bucket with), and the pairs the buckets give are generated in that
+    order for a range of first texts at a time (about :math:`2^{24}`
+    pairs, 8 bytes each, per thread), sorted, and each distinct pair
+    verified by comparing its two rows in full: the rows a range compares
+    are then mostly in cache (verification about three times faster at
+    :math:`10^7` posts than in rank order; an early stop did not pay, its
+    branches stalled the reads). Beyond 3 GiB the signatures are never held
     whole: the columns of a few bands at a time give the candidate pairs,
     then the columns are computed again, a block at a time, to count each
     pair's agreements (twice the hashing, a bounded memory). At
@@ -363,24 +369,32 @@ def _keys_of_groups(
             a, b = _hash_coefficients(num_perm)
             signatures = _signature_columns(kernels, features, a, b, transposed=False)
             del features
-            left, right = _edges_whole(kernels, signatures, needed, n_bands, rows)
+            left, right = _edges_whole(kernels, signatures, needed, n_bands, rows, reorder=True)
             del signatures
             labels = _labels_of_ends(kernels, count, left, right, linkage)
         else:
             edges = [_edges_streamed(kernels, features, needed, num_perm, n_bands, rows)]
             del features
             labels = _labels_compiled(kernels, count, edges.pop(), linkage)
-        return _ids(labels, text_rank, code)
+        return _ids(labels, text_rank, code, kernels)
     labels = _cluster(signatures, count, threshold, n_bands, rows, linkage)
     del signatures
     return _ids(labels, text_rank, code)
 
 
 def _ids(
-    labels: NDArray[np.int64], text_rank: NDArray[np.int64], code: NDArray[np.int64]
+    labels: NDArray[np.int64],
+    text_rank: NDArray[np.int64],
+    code: NDArray[np.int64],
+    kernels: dict[str, Any] | None = None,
 ) -> NDArray[np.int64]:
-    """Cluster id per input from the label of each ranked form."""
-    ids = np.append(_first_appearance_ids(labels, text_rank), np.int64(-1))
+    """Cluster id per input from the label of each ranked form (by a kernel when given)."""
+    ids = np.empty(text_rank.shape[0] + 1, dtype=np.int64)
+    if kernels is None:
+        ids[:-1] = _first_appearance_ids(labels, text_rank)
+    else:
+        kernels["_k_first_appearance"](labels, text_rank, ids[:-1])
+    ids[-1] = -1
     result: NDArray[np.int64] = ids[code]  # code -1 reads the appended -1
     return result
 
@@ -453,7 +467,17 @@ def _rank(
     other; only two texts with one hash need *alphabetical* (their positions
     once sorted).
     """
-    order = np.lexsort((hashed, -count))
+    # np.lexsort((hashed, -count)), as two sorts: by hash, then stably by the count,
+    # whose distinct values are few (k of them take k (k + 1) / 2 posts at least),
+    # so that a 16-bit radix sort does it.
+    seen = np.bincount(count) > 0 if count.shape[0] else np.zeros(1, dtype=bool)
+    dense = np.cumsum(seen) - 1
+    if dense[-1] < 1 << 16:
+        order = np.argsort(hashed)
+        descending = (dense[-1] - dense[count]).astype(np.uint16)
+        order = order[np.argsort(descending[order], kind="stable")]
+    else:
+        order = np.lexsort((hashed, -count))
     if np.any(hashed[order[1:]] == hashed[order[:-1]]):
         order = np.lexsort((alphabetical(), hashed, -count))
     result: NDArray[np.int64] = order.astype(np.int64, copy=False)
@@ -531,9 +555,24 @@ def _distinct_forms(
     rank = np.empty(kept.shape[0], dtype=np.int64)
     rank[order] = np.arange(kept.shape[0], dtype=np.int64)
     ranked = kept[order]
-    blob = kernels["_k_join"](buffer, begin[ranked], end[ranked])
+    blob = _joined(kernels, buffer, begin[ranked], end[ranked])
     text_rank = np.where(present, rank[np.maximum(text_of, 0)] if rank.shape[0] else -1, -1)
     return blob, n_words[enough][order], count[order], text_rank
+
+
+def _joined(
+    kernels: dict[str, Any],
+    buffer: NDArray[np.uint8],
+    begin: NDArray[np.int64],
+    end: NDArray[np.int64],
+) -> NDArray[np.uint8]:
+    """The byte strings ``buffer[begin[k]:end[k]]`` joined by single spaces (in threads)."""
+    start = np.zeros(begin.shape[0] + 1, dtype=np.int64)
+    np.cumsum(end - begin + 1, out=start[1:])
+    out = np.empty(max(int(start[-1]) - 1, 0), dtype=np.uint8)
+    task = functools.partial(kernels["_k_join"], buffer, begin, end, start, out)
+    _in_threads(task, int(begin.shape[0]), int(out.shape[0]) // 16)
+    return out
 
 
 def _normal_forms(
@@ -585,9 +624,14 @@ def _digests(
     """
     kernel = _fingerprint_kernel()
     if kernel is not None:
-        values: NDArray[np.uint64]
-        values, has = kernel(buffer, begin, end, _IDENTITY_TABLE, *_BLAKE2B)
-        values[~has] = _EMPTY_DIGEST  # the kernel gives 0 for an empty range
+        values: NDArray[np.uint64] = np.empty(begin.shape[0], dtype=np.uint64)
+
+        def run(lo: int, hi: int) -> None:
+            part, has = kernel(buffer, begin[lo:hi], end[lo:hi], _IDENTITY_TABLE, *_BLAKE2B)
+            part[~has] = _EMPTY_DIGEST  # the kernel gives 0 for an empty range
+            values[lo:hi] = part
+
+        _in_threads(run, int(begin.shape[0]), int(begin.shape[0]))
         return values
     data = buffer.tobytes()
     digests = b"".join(
@@ -1206,9 +1250,17 @@ def _cluster_compiled(
 
 
 def _edges_whole(
-    kernels: dict[str, Any], signatures: NDArray[np.uint32], needed: int, bands: int, rows: int
+    kernels: dict[str, Any],
+    signatures: NDArray[np.uint32],
+    needed: int,
+    bands: int,
+    rows: int,
+    *,
+    reorder: bool = False,
 ) -> tuple[NDArray[np.signedinteger[Any]], NDArray[np.signedinteger[Any]]]:
-    """The near-duplicate pairs ``(left[p], right[p])``, left < right, sorted, of whole signatures.
+    """The near-duplicate pairs ``(left[p], right[p])`` of whole signatures.
+
+    Without *reorder*, left < right and the pairs are sorted.
 
     Each band's buckets of two or more texts are listed once
     (:func:`_k_band_lists`); the pairs they give are then generated for a
@@ -1216,6 +1268,13 @@ def _edges_whole(
     included), sorted, and each distinct pair verified once
     (:func:`_k_verify`), ranges in parallel threads. With ``needed`` 0,
     every candidate pair is returned.
+
+    With *reorder* (and at least ``_FAMILY_ORDER_FROM`` texts), the rows of
+    *signatures* are first moved, in place, so that texts sharing buckets sit
+    together (by the smallest text they share a bucket with), and the pairs
+    are verified in that order: the rows they read are then mostly in cache.
+    The pairs are the same, in no particular order, and *signatures* is left
+    permuted.
     """
     n, num_perm = signatures.shape
     index = np.int32 if n < 2**31 else np.int64
@@ -1231,9 +1290,27 @@ def _edges_whole(
             lists[band] = kernels["_k_band_lists"](signatures, columns, rows, _BUCKET_CAP, template)
 
     _in_threads(list_bands, bands, n * bands)
-    pairs_of = np.zeros(n + 1, dtype=np.int64)  # pairs (repeats included) by first text
-    for band_list in lists:
-        kernels["_k_pair_counts"](*band_list, pairs_of[1:])
+    order: NDArray[Any] | None = None
+    if reorder and n >= _FAMILY_ORDER_FROM:
+        head = np.arange(n, dtype=index)
+        for seq, starts, leader in lists:
+            kernels["_k_family_heads"](seq, starts, leader, head)
+        at = np.empty(n, dtype=index)
+        kernels["_k_family_order"](head, at)
+        del head
+        with ThreadPoolExecutor(max_workers=1) as pool:  # rows moved while the lists are
+            moved = pool.submit(kernels["_k_permute_rows"], signatures, at)
+            for seq, _, leader in lists:  # the lists in the new places, in place
+                kernels["_k_relabel"](at, seq)
+                giant = leader >= 0
+                leader[giant] = at[leader[giant]]
+            order = np.empty(n, dtype=index)
+            order[at] = np.arange(n, dtype=index)
+            spans, pairs_of = _pair_counts(kernels, lists, n)
+            moved.result()
+        del at
+    else:
+        spans, pairs_of = _pair_counts(kernels, lists, n)
     np.cumsum(pairs_of, out=pairs_of)
     bounds = [0]
     while bounds[-1] < n:
@@ -1247,8 +1324,8 @@ def _edges_whole(
         lo, hi = bounds[part], bounds[part + 1]
         codes = np.empty(int(pairs_of[hi] - pairs_of[lo]), dtype=np.int64)
         filled = 0
-        for band_list in lists:
-            filled = kernels["_k_emit"](*band_list, n, lo, hi, codes, filled)
+        for band_list, bounds_of in zip(lists, spans, strict=True):
+            filled = kernels["_k_emit"](*band_list, *bounds_of, n, lo, hi, codes, filled)
         codes.sort()
         kept = kernels["_k_verify"](codes, n, signatures, needed, degree)
         found[part] = codes[:kept].astype(index)
@@ -1264,9 +1341,13 @@ def _edges_whole(
             verify(part)
     n_candidates = int(pairs_of[-1])
     lists.clear()
+    spans.clear()
     right: NDArray[np.signedinteger[Any]] = np.concatenate(found) if found else np.empty(0, index)
     found.clear()
     left: NDArray[np.signedinteger[Any]] = np.repeat(np.arange(n, dtype=index), degree)
+    if order is not None:  # back to the texts' own indices, in place
+        kernels["_k_relabel"](order, left)
+        kernels["_k_relabel"](order, right)
     _LOG.debug(
         "near_duplicate_keys: %d bands x %d rows, %d candidate pairs (repeats included), %d edges",
         bands,
@@ -1275,6 +1356,22 @@ def _edges_whole(
         int(right.shape[0]),
     )
     return left, right
+
+
+def _pair_counts(
+    kernels: dict[str, Any],
+    lists: list[tuple[NDArray[Any], NDArray[np.int64], NDArray[np.int64]]],
+    n: int,
+) -> tuple[list[tuple[NDArray[np.int64], NDArray[np.int64]]], NDArray[np.int64]]:
+    """The bounds of each bucket of each band, and the pairs of the buckets by first text.
+
+    ``pairs[i + 1]`` counts the pairs (i, j), i < j, repeats included.
+    """
+    spans = [kernels["_k_segment_bounds"](seq, starts) for seq, starts, _ in lists]
+    pairs = np.zeros(n + 1, dtype=np.int64)
+    for band_list in lists:
+        kernels["_k_pair_counts"](*band_list, pairs[1:])
+    return spans, pairs
 
 
 def _agreements(
@@ -1582,22 +1679,18 @@ def _k_forms(buffer: Any, begin: Any, end: Any, digest: Any) -> Any:
     return form_of, first_text[:count].copy(), n_words[:count].copy()
 
 
-def _k_join(buffer: Any, begin: Any, end: Any) -> Any:
-    """The byte strings ``buffer[begin[k]:end[k]]`` joined by single spaces."""
-    n = begin.shape[0]
-    total = max(n - 1, 0)
-    for k in range(n):
-        total += end[k] - begin[k]
-    out = np.empty(total, dtype=np.uint8)
-    p = 0
-    for k in range(n):
-        if k > 0:
-            out[p] = 32
-            p += 1
+def _k_join(buffer: Any, begin: Any, end: Any, start: Any, out: Any, lo: int, hi: int) -> None:
+    """Copy ``buffer[begin[k]:end[k]]`` to ``out[start[k]:]`` for lo <= k < hi, a space after each.
+
+    The space after the last string of *out* is left out.
+    """
+    for k in range(lo, hi):
+        p = start[k]
         for q in range(begin[k], end[k]):
             out[p] = buffer[q]
             p += 1
-    return out
+        if p < out.shape[0]:
+            out[p] = 32
 
 
 def _k_words(data: Any, lengths: Any) -> Any:
@@ -2037,49 +2130,134 @@ def _k_band_lists(signatures: Any, band_columns: Any, rows: int, cap: int, templ
 
 
 def _k_pair_counts(seq: Any, starts: Any, leader: Any, counts: Any) -> None:
-    """``counts[i] +=`` the pairs (i, j), i < j, of a band's buckets (:func:`_k_band_lists`)."""
+    """``counts[i] +=`` the pairs (i, j), i < j, of a band's buckets (:func:`_k_band_lists`).
+
+    The members of a bucket may come in any order (see :func:`_k_emit`).
+    """
     for g in range(leader.shape[0]):
         lo, hi = starts[g], starts[g + 1]
         if leader[g] < 0:
             for x in range(lo, hi - 1):
-                counts[seq[x]] += hi - x - 1
+                for y in range(x + 1, hi):
+                    counts[min(seq[x], seq[y])] += 1
         else:
-            counts[leader[g]] += hi - lo - 1
+            boss = leader[g]
+            for x in range(lo, hi):
+                if seq[x] != boss:
+                    counts[min(boss, seq[x])] += 1
             for x in range(lo + 1, hi):
                 counts[min(seq[x - 1], seq[x])] += 1
 
 
+def _k_segment_bounds(seq: Any, starts: Any) -> Any:
+    """The smallest and the largest member of each bucket (segment) of a band's list."""
+    n_segments = starts.shape[0] - 1
+    low = np.empty(n_segments, dtype=np.int64)
+    high = np.empty(n_segments, dtype=np.int64)
+    for g in range(n_segments):
+        least = most = np.int64(seq[starts[g]])
+        for x in range(starts[g] + 1, starts[g + 1]):
+            least = min(least, np.int64(seq[x]))
+            most = max(most, np.int64(seq[x]))
+        low[g], high[g] = least, most
+    return low, high
+
+
 def _k_emit(
-    seq: Any, starts: Any, leader: Any, n: int, first: int, last: int, codes: Any, p: int
+    seq: Any,
+    starts: Any,
+    leader: Any,
+    low: Any,
+    high: Any,
+    n: int,
+    first: int,
+    last: int,
+    codes: Any,
+    p: int,
 ) -> int:
     """Write the pairs ``i * n + j`` of a band's buckets with first <= i < last from ``codes[p]``.
 
     Small buckets give all their pairs, giant ones those of each member with
     the leader and with its neighbours in chain order (maybe repeated), as
-    :func:`_k_band_codes`. Returns the position after the last one written.
+    :func:`_k_band_codes`, the smaller text first whatever the order of the
+    members. ``low[g]`` and ``high[g]`` bound the members of bucket g: the
+    buckets outside the range are skipped. Returns the position after the
+    last one written.
     """
     for g in range(leader.shape[0]):
+        if high[g] < first or low[g] >= last:
+            continue
         lo, hi = starts[g], starts[g + 1]
-        boss = leader[g]
-        if boss < 0:
+        if leader[g] < 0:
             for x in range(lo, hi - 1):
-                i = np.int64(seq[x])
-                if first <= i < last:
-                    for y in range(x + 1, hi):
-                        codes[p] = i * n + seq[y]
+                a = np.int64(seq[x])
+                for y in range(x + 1, hi):
+                    b = np.int64(seq[y])
+                    i = min(a, b)
+                    if first <= i < last:
+                        codes[p] = i * n + max(a, b)
                         p += 1
             continue
-        if first <= boss < last:
-            for x in range(lo, hi):
-                if seq[x] != boss:
-                    codes[p] = boss * n + seq[x]
+        boss = np.int64(leader[g])
+        for x in range(lo, hi):
+            if seq[x] != boss:
+                b = np.int64(seq[x])
+                i = min(boss, b)
+                if first <= i < last:
+                    codes[p] = i * n + max(boss, b)
                     p += 1
         for x in range(lo + 1, hi):
-            i = np.int64(min(seq[x - 1], seq[x]))
+            a, b = np.int64(seq[x - 1]), np.int64(seq[x])
+            i = min(a, b)
             if first <= i < last:
-                codes[p] = i * n + max(seq[x - 1], seq[x])
+                codes[p] = i * n + max(a, b)
                 p += 1
     return p
+
+
+def _k_family_heads(seq: Any, starts: Any, leader: Any, head: Any) -> None:
+    """``head[t] = min(head[t], m)``, m the smallest member of each bucket of text t."""
+    for g in range(leader.shape[0]):
+        lo, hi = starts[g], starts[g + 1]
+        smallest = seq[lo] if leader[g] < 0 else leader[g]  # small buckets ascend
+        for x in range(lo, hi):
+            head[seq[x]] = min(head[seq[x]], smallest)
+
+
+def _k_family_order(head: Any, at: Any) -> None:
+    """``at[t]``: place of text t once sorted by ``head`` (values below n), stably."""
+    n = head.shape[0]
+    start = np.zeros(n + 1, dtype=np.int64)
+    for t in range(n):
+        start[head[t] + 1] += 1
+    for k in range(n):
+        start[k + 1] += start[k]
+    for t in range(n):
+        at[t] = start[head[t]]
+        start[head[t]] += 1
+
+
+def _k_permute_rows(rows: Any, at: Any) -> None:
+    """Move row t of *rows* to row ``at[t]`` (a permutation), in place, cycle by cycle."""
+    n, width = rows.shape
+    done = np.zeros(n, dtype=np.bool_)
+    carried = np.empty(width, dtype=rows.dtype)
+    spare = np.empty(width, dtype=rows.dtype)
+    for t in range(n):
+        if done[t]:
+            continue
+        carried[:] = rows[t]
+        x = t
+        while True:
+            target = at[x]
+            done[target] = True
+            if target == t:
+                rows[t] = carried
+                break
+            spare[:] = rows[target]
+            rows[target] = carried
+            carried[:] = spare
+            x = target
 
 
 def _k_verify(codes: Any, n: int, signatures: Any, needed: int, degree: Any) -> int:
@@ -2148,6 +2326,21 @@ def _k_merge_unique(left: Any, right: Any) -> Any:
         y += 1
         m += 1
     return out[:m].copy()
+
+
+def _k_first_appearance(labels: Any, text_of: Any, ids: Any) -> None:
+    """:func:`_first_appearance_ids` in one pass: ``ids[t]`` for each text t."""
+    number = np.full(labels.shape[0], -1, dtype=np.int64)
+    count = 0
+    for t in range(text_of.shape[0]):
+        if text_of[t] < 0:
+            ids[t] = -1
+            continue
+        label = labels[text_of[t]]
+        if number[label] < 0:
+            number[label] = count
+            count += 1
+        ids[t] = number[label]
 
 
 def _k_ends(edges: Any, n: int, left: Any, right: Any) -> None:
@@ -2254,10 +2447,15 @@ _KERNELS = (
     "_k_band_codes",
     "_k_band_lists",
     "_k_pair_counts",
+    "_k_segment_bounds",
     "_k_emit",
+    "_k_family_heads",
+    "_k_family_order",
+    "_k_permute_rows",
     "_k_verify",
     "_k_agree",
     "_k_ends",
+    "_k_first_appearance",
     "_k_relabel",
     "_k_weights",
     "_k_merge_unique",
@@ -2301,5 +2499,13 @@ def _warm_up(kernels: dict[str, Any]) -> None:
     signatures = _signatures_blob(kernels, blob, lengths, 2, 8)
     for linkage in _LINKAGES:
         _cluster_compiled(kernels, signatures, count, 4, 8, 1, linkage)
+    _ids(np.zeros(2, np.int64), np.array([1, -1]), np.array([0, -1, 1]), kernels)
+    lists = kernels["_k_band_lists"](signatures, np.arange(2), 1, 1, np.empty(0, np.int32))
+    head = np.arange(signatures.shape[0], dtype=np.int32)
+    kernels["_k_family_heads"](*lists, head)
+    at = np.empty_like(head)
+    kernels["_k_family_order"](head, at)
+    kernels["_k_permute_rows"](signatures, at)
+    kernels["_k_relabel"](at, head)
     features = _features(kernels, blob, lengths, 2)
     _labels_compiled(kernels, count, _edges_streamed(kernels, features, 4, 8, 8, 1), "star")

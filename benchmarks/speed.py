@@ -31,8 +31,9 @@ excluded). Memory is the peak resident set size measured by the kernel: for a
 stage, the process's high-water mark ``VmHWM``, reset just before the stage
 (``/proc/self/clear_refs``), so it is the peak *during* that stage, including the
 data earlier stages hold (the "+" gives the growth over the resident size at the
-stage's start); for a whole run and for CNT, ``ru_maxrss`` of the process from
-``wait4`` (for CNT's worker pool: its largest process).
+stage's start); for a whole run, the largest of the stage peaks and of
+``ru_maxrss`` from ``wait4`` (resetting the high-water mark also lowers the final
+``ru_maxrss``); for CNT, ``ru_maxrss`` (for its worker pool: its largest process).
 
 Each process (with its children) is killed when its resident memory exceeds
 ``--memory-limit`` (20 GiB, polled five times a second; an address-space limit
@@ -624,7 +625,25 @@ def status_of(runs: Sequence[Run | None]) -> str:
 
 def runs_of(size: Mapping[str, Any], stage: str, kind: str = "pipeline") -> list[Run | None]:
     """The measurements of *stage* in every repeat of run *kind* ("pipeline" or "detect")."""
+    if stage == "detect":
+        return [_whole_run(run) for run in size[kind]]
     return [run.get(stage) for run in size[kind]]
+
+
+def _whole_run(stages: Mapping[str, Any]) -> Run | None:
+    """The whole run's measurement, its peak the highest of the process and of every stage.
+
+    Each stage resets the kernel's high-water mark (``clear_refs``), which also
+    lowers the process's final ``ru_maxrss``: the whole run's peak is the
+    largest stage peak.
+    """
+    total = stages.get("detect")
+    if total is None or total.get("status") != "ok":
+        return total
+    peaks = [
+        v.get("peak") or 0 for k, v in stages.items() if k != "detect" and v.get("status") == "ok"
+    ]
+    return {**total, "peak": max([total.get("peak") or 0, *peaks])}
 
 
 def stage_order(sizes: Sequence[Mapping[str, Any]], kind: str = "pipeline") -> list[str]:
@@ -1048,7 +1067,8 @@ def render(results: Mapping[str, Any]) -> str:
         "another process. Time is wall-clock time inside a fresh process (start-up and imports "
         "excluded). Memory is the peak resident set size (RSS) measured by the kernel: for a "
         "stage, the process's high-water mark reset just before the stage, so it includes what "
-        'earlier stages hold ("+": the growth during the stage); for a whole run and for CNT, '
+        'earlier stages hold ("+": the growth during the stage); for a whole run, the largest '
+        "stage peak (resetting the high-water mark lowers the final `ru_maxrss` too); for CNT, "
         "the process's `ru_maxrss` (for CNT's worker pool, its largest process). Limits: "
         f"{results['timeout']:g} s per stage, {results['memory_limit']:g} GiB of resident memory "
         "per process. Benchmark: `benchmarks/speed.py`; data: `benchmarks/_synthetic.py`.",

@@ -213,3 +213,21 @@ def test_memory_guard_reads_the_session_and_kills_above_the_limit(tmp_path: Path
         memory_limit=1,  # one byte: any process is above it
     )
     assert result.status.startswith("out of memory (resident above")
+
+
+def test_whole_run_peak_is_the_largest_stage_peak() -> None:
+    speed = _load("speed")
+    size = {
+        "detect": [
+            {
+                "ingest": {"status": "ok", "seconds": 1.0, "peak": 5},
+                "traces:near_text": {"status": "ok", "seconds": 2.0, "peak": 10},
+                "detect": {"status": "ok", "seconds": 3.0, "peak": 4},
+            },
+            {"ingest": {"status": "out of memory"}, "detect": {"status": "out of memory"}},
+        ]
+    }
+    whole = speed.runs_of(size, "detect", "detect")
+    assert whole[0]["peak"] == 10 and whole[0]["seconds"] == 3.0
+    assert whole[1] == {"status": "out of memory"}
+    assert speed.runs_of(size, "ingest", "detect")[0]["peak"] == 5

@@ -352,7 +352,6 @@ def fuse(
     codes = [g.account_a * n_acc + g.account_b for g in items]
     all_edges = _sorted_distinct(np.concatenate(codes)) if codes else np.zeros(0, dtype=np.int64)
     n_edges, n_graphs = all_edges.shape[0], len(items)
-    layer_keys = np.zeros((n_edges, n_graphs), dtype=np.int64)
     layer_pvalue = np.ones((n_edges, n_graphs), dtype=np.float64)
     pairs = np.zeros(n_edges, dtype=np.int64)
     min_dt = np.full(n_edges, np.inf)
@@ -360,7 +359,6 @@ def fuse(
     for j, (g, c) in enumerate(zip(items, codes, strict=True)):
         pos = np.searchsorted(all_edges, c)
         positions.append(pos)
-        layer_keys[pos, j] = g.keys
         layer_pvalue[pos, j] = g.pvalue
         pairs[pos] += g.pairs
         np.minimum.at(min_dt, pos, g.min_dt)
@@ -383,6 +381,11 @@ def fuse(
     np.minimum.at(best_q, edge_b, qvalue)
 
     new_index = np.cumsum(keep) - 1
+    # Keys per layer only for the edges kept (a row per tested pair would be large).
+    layer_keys = np.zeros((int(keep.sum()), n_graphs), dtype=np.int64)
+    for j, (g, pos) in enumerate(zip(items, positions, strict=True)):
+        kept_here = keep[pos]
+        layer_keys[new_index[pos[kept_here]], j] = g.keys[kept_here]
     evidence: list[dict[str, None]] = [{} for _ in range(int(keep.sum()))]
     for g, pos in zip(items, positions, strict=True):
         for local in np.flatnonzero(keep[pos]).tolist():
@@ -395,7 +398,7 @@ def fuse(
         account_a=edge_a[keep],
         account_b=edge_b[keep],
         layers=names,
-        layer_keys=layer_keys[keep],
+        layer_keys=layer_keys,
         layer_pvalue=layer_pvalue[keep],
         pairs=pairs[keep],
         min_dt=min_dt[keep],

@@ -232,9 +232,73 @@ def test_band_lists_give_the_pairs_of_the_band_codes(kernels: dict[str, Any]) ->
         expected = kernels["_k_band_codes"](
             np.ascontiguousarray(signatures[:, columns].T), np.arange(8), 4, nd._BUCKET_CAP
         )
-        lists = kernels["_k_band_lists"](signatures, columns, 4, nd._BUCKET_CAP, template)
+        lists = band_lists(kernels, signatures, columns, nd._BUCKET_CAP, template)
         assert (lists[2] >= 0).any() and (lists[2] < 0).any()  # giant and small buckets
         assert np.array_equal(np.sort(emitted(kernels, lists, n)), np.sort(expected))
+
+
+def band_lists(
+    kernels: dict[str, Any],
+    signatures: NDArray[np.uint32],
+    columns: NDArray[np.int64],
+    cap: int,
+    template: NDArray[Any],
+) -> tuple[Any, ...]:
+    """A band's lists (4 rows), its keys from _k_band_keys."""
+    keys = np.empty((1, signatures.shape[0]), dtype=np.uint64)
+    kernels["_k_band_keys"](signatures, columns[None, :], 4, keys)
+    return tuple(kernels["_k_band_lists"](signatures, keys[0], columns, 4, cap, template))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_band_keys_of_several_bands_match_numpy(kernels: dict[str, Any], seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    rows = int(rng.integers(1, 6))
+    signatures = rng.integers(0, 2**32, size=(int(rng.integers(1, 300)), 64), dtype=np.uint32)
+    columns = rng.integers(0, 64, size=(int(rng.integers(1, 6)), rows + 4)).astype(np.int64)
+    keys = np.empty((columns.shape[0], signatures.shape[0]), dtype=np.uint64)
+    kernels["_k_band_keys"](signatures, columns, rows, keys)
+    for band, key in zip(columns, keys, strict=True):
+        assert np.array_equal(key, nd._band_keys(signatures[:, band[:rows]]))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_radix_argsort_equals_lexsort(kernels: dict[str, Any], seed: int) -> None:
+    # Few distinct values (ties, constant digits skipped) or many; stable as np.lexsort.
+    rng = np.random.default_rng(seed)
+    radix, merge = nd._k_radix_argsort, nd._k_lex_argsort  # compiled with the kernels
+    for high in [2, 300, 2**32, 2**64]:
+        size, width = int(rng.integers(0, 3000)), int(rng.integers(1, 4))
+        keys = rng.integers(0, high, size=(size, width), dtype=np.uint64)
+        if size and seed % 2:
+            keys[:, 0] = keys[0, 0]
+        expected = np.lexsort(keys.T[::-1])
+        assert np.array_equal(radix(keys), expected)
+        assert np.array_equal(merge(keys), expected)
+
+
+def test_giant_buckets_sorted_by_radix_give_the_same_lists(
+    kernels: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One template with hundreds of one-word variants: giant buckets above _RADIX_FROM.
+    rng = random.Random(16)
+    base = [rng.choice(WORDS) for _ in range(60)]
+    texts = []
+    for k in range(1500):
+        words = list(base)
+        words[rng.randrange(60)] = f"edit{k}"
+        texts.append(" ".join(words))
+    signatures = nd._signatures_numpy(texts, 2, 64)
+    columns = np.array(nd._band_columns(16, 4, 64)[0], dtype=np.int64)
+    template = np.empty(0, dtype=np.int32)
+    seq, starts, leader = band_lists(kernels, signatures, columns, nd._BUCKET_CAP, template)
+    assert np.diff(starts).max() >= nd._RADIX_FROM
+    for g in np.flatnonzero(leader >= 0):  # chain order: the 4 columns after the band, then index
+        members = seq[starts[g] : starts[g + 1]].astype(np.int64)
+        after = signatures[np.sort(members)][:, columns[4:]]
+        order = np.lexsort((np.sort(members), *after.T[::-1]))
+        assert np.array_equal(members, np.sort(members)[order])
+        assert leader[g] == members.min()
 
 
 def emitted(kernels: dict[str, Any], lists: tuple[Any, ...], n: int) -> NDArray[np.int64]:
@@ -263,7 +327,7 @@ def test_band_lists_in_new_places_give_the_pairs_in_new_places(kernels: dict[str
     template = np.empty(0, dtype=np.int32)
     for band_columns in nd._band_columns(16, 4, 64)[:4]:
         columns = np.array(band_columns, dtype=np.int64)
-        seq, starts, leader = kernels["_k_band_lists"](signatures, columns, 4, 4, template)
+        seq, starts, leader = band_lists(kernels, signatures, columns, 4, template)
         assert (leader >= 0).any() and (leader < 0).any()
         codes = emitted(kernels, (seq, starts, leader), n)
         i, j = at[codes // n].astype(np.int64), at[codes % n].astype(np.int64)

@@ -828,15 +828,7 @@ def _signatures_numpy(texts: list[str], shingle: int, num_perm: int) -> NDArray[
                 table[k].take(occurrences, out=values, mode="wrap")
                 signatures[first + k, t0:t1] = np.minimum.reduceat(values, segments)
 
-    starts = range(0, num_perm, block)
-    workers = min(_MAX_THREADS, os.cpu_count() or 1, len(starts))
-    if workers > 1 and n_occurrences >= _THREADED_FROM:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            for done in [pool.submit(fill, first) for first in starts]:
-                done.result()
-    else:
-        for first in starts:
-            fill(first)
+    _each_in_threads(fill, range(0, num_perm, block), n_occurrences)
     return np.ascontiguousarray(signatures.T)
 
 
@@ -1141,6 +1133,18 @@ def _in_threads(task: Callable[[int, int], object], n: int, work: int) -> None:
             done.result()
 
 
+def _each_in_threads(task: Callable[[int], object], items: range, work: int) -> None:
+    """Run ``task(item)`` for every item, one task per item in threads when *work* is large."""
+    workers = min(_MAX_THREADS, os.cpu_count() or 1, len(items))
+    if workers <= 1 or work < _THREADED_FROM:
+        for item in items:
+            task(item)
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for done in [pool.submit(task, item) for item in items]:
+            done.result()
+
+
 def _signatures_compiled(
     kernels: dict[str, Any], texts: list[str], shingle: int, num_perm: int
 ) -> NDArray[np.uint32]:
@@ -1342,15 +1346,7 @@ def _edges_whole(
         kept = kernels["_k_verify"](codes, n, signatures, needed, degree)
         found[part] = codes[:kept].astype(index)
 
-    parts = range(len(bounds) - 1)
-    workers = min(_MAX_THREADS, os.cpu_count() or 1, len(parts))
-    if workers > 1 and int(pairs_of[-1]) >= _THREADED_FROM:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            for done in [pool.submit(verify, part) for part in parts]:
-                done.result()
-    else:
-        for part in parts:
-            verify(part)
+    _each_in_threads(verify, range(len(bounds) - 1), int(pairs_of[-1]))
     n_candidates = int(pairs_of[-1])
     lists.clear()
     spans.clear()

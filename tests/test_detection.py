@@ -205,3 +205,37 @@ def test_score_max_evidence_bounds_cluster_evidence(result: botgraph.Detection) 
     assert max(len(c.evidence) for c in many) > 2
     small_only, _ = botgraph.score(result.network, result.partition, recs, min_cluster_size=25)
     assert len(small_only) < len(few)
+
+
+@pytest.mark.parametrize("seed", [4, 11])
+def test_background_layer_gives_the_sequential_result(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # near_text is extracted in a second thread while the other layers run; the
+    # graphs, their order and the clusters must be those of one thread.
+    data = botgraph.simulate(n_organic=150, days=3, rng=seed)
+    threaded = botgraph.detect(data.records)
+    monkeypatch.setattr(botgraph.detection, "_BACKGROUND_LAYERS", frozenset())
+    alone = botgraph.detect(data.records)
+    assert "near_text" in threaded.parameters["layers"] and threaded.clusters
+    assert [(g.layer, g.window) for g in threaded.graphs] == [
+        (g.layer, g.window) for g in alone.graphs
+    ]
+    for a, b in zip(threaded.graphs, alone.graphs, strict=True):
+        assert np.array_equal(a.account_a, b.account_a) and np.array_equal(a.pvalue, b.pvalue)
+    assert [c.members for c in threaded.clusters] == [c.members for c in alone.clusters]
+    assert np.array_equal(threaded.network.qvalue, alone.network.qvalue)
+
+
+def test_background_layer_error_reaches_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = botgraph.simulate(n_organic=100, days=2, rng=1)
+    real = botgraph.detection.traces
+
+    def failing(records: botgraph.Records, layer: str) -> botgraph.BipartiteGraph:
+        if layer == "near_text":
+            raise RuntimeError("near_text failed in its thread")
+        return real(records, layer)
+
+    monkeypatch.setattr(botgraph.detection, "traces", failing)
+    with pytest.raises(RuntimeError, match="near_text failed in its thread"):
+        botgraph.detect(data.records)

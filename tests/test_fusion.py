@@ -181,3 +181,28 @@ def test_group_test_gives_each_groups_weak_pairs_that_groups_p_value() -> None:
         assert np.allclose(group_p[inside], g.pvalue)
     assert group_p[-1] == 1.0  # the pair across the two groups is in neither
     assert (group_p[: len(pairs)] == 1.0).all()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(0, 40),
+    st.integers(0, 6),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from([0.0, 0.3, 0.9]),
+)
+def test_sparse_simes_equals_the_dense_matrix(n: int, g: int, seed: int, ones: float) -> None:
+    # fuse combines only the p-values each graph has; the rest of the matrix is 1.
+    from botgraph.fusion import _sparse_simes, simes
+
+    rng = np.random.default_rng(seed)
+    dense = np.ones((n, g))
+    positions, pvalues = [], []
+    for j in range(g):
+        rows = np.flatnonzero(rng.random(n) < 0.6)
+        p = rng.choice([1e-12, 1e-3, 0.02, 0.5, 1.0], rows.shape[0]) * rng.random(rows.shape[0])
+        p[rng.random(rows.shape[0]) < ones] = 1.0  # given p-values of exactly 1 tie with the rest
+        dense[rows, j] = p
+        positions.append(rows)
+        pvalues.append(p)
+    expected = simes(dense) if g else np.ones(n)
+    assert np.array_equal(_sparse_simes(positions, pvalues, n), expected)

@@ -214,6 +214,38 @@ def simes(pvalues: NDArray[np.float64]) -> NDArray[np.float64]:
     return combined
 
 
+def _sparse_simes(
+    positions: list[NDArray[np.int64]], pvalues: list[NDArray[np.float64]], n: int
+) -> NDArray[np.float64]:
+    """``simes`` of the ``n x G`` matrix that is 1 except ``[positions[j], j] = pvalues[j]``.
+
+    Only the given entries are sorted. The entries equal to 1 come last in a sorted
+    row and contribute ``G / i >= 1``, which the cap at 1 removes, so the rank of
+    a given entry among the given entries of its row is its rank in the whole
+    row, and the result is :func:`simes` of the dense matrix, bit for bit.
+    """
+    g = len(positions)
+    out = np.ones(n, dtype=np.float64)
+    if g == 0 or n == 0:
+        return out
+    row = np.concatenate(positions)
+    p = np.concatenate(pvalues).astype(np.float64, copy=False)
+    if row.shape[0] == 0:
+        return out
+    order = np.lexsort((p, row))
+    row, p = row[order], p[order]
+    first = np.empty(row.shape[0], dtype=bool)
+    first[0] = True
+    np.not_equal(row[1:], row[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    rank = np.arange(1, row.shape[0] + 1) - np.repeat(
+        starts, np.diff(np.append(starts, row.shape[0]))
+    )
+    lowest = np.minimum.reduceat(p * g / rank, starts)
+    out[row[starts]] = np.minimum(1.0, lowest)
+    return out
+
+
 def _name(graph: CoGraph) -> str:
     return f"{graph.layer}@{graph.window:g}s"
 
@@ -352,19 +384,19 @@ def fuse(
     codes = [g.account_a * n_acc + g.account_b for g in items]
     all_edges = _sorted_distinct(np.concatenate(codes)) if codes else np.zeros(0, dtype=np.int64)
     n_edges, n_graphs = all_edges.shape[0], len(items)
-    layer_pvalue = np.ones((n_edges, n_graphs), dtype=np.float64)
     pairs = np.zeros(n_edges, dtype=np.int64)
     min_dt = np.full(n_edges, np.inf)
     positions = []
-    for j, (g, c) in enumerate(zip(items, codes, strict=True)):
+    for g, c in zip(items, codes, strict=True):
         pos = np.searchsorted(all_edges, c)
         positions.append(pos)
-        layer_pvalue[pos, j] = g.pvalue
         pairs[pos] += g.pairs
         np.minimum.at(min_dt, pos, g.min_dt)
 
     content = [j for j, g in enumerate(items) if g.layer not in ATTENTION_LAYERS]
-    pvalue = simes(layer_pvalue[:, content]) if content else np.ones(n_edges)
+    pvalue = _sparse_simes(
+        [positions[j] for j in content], [items[j].pvalue for j in content], n_edges
+    )
     # Windows of one layer share their pairs at risk: count each layer once.
     at_risk = sum({items[j].layer: items[j].n_tests for j in content}.values())
     n_tests = int(max(min(n * (n - 1) // 2, at_risk), n_edges))
@@ -381,11 +413,15 @@ def fuse(
     np.minimum.at(best_q, edge_b, qvalue)
 
     new_index = np.cumsum(keep) - 1
-    # Keys per layer only for the edges kept (a row per tested pair would be large).
+    # Keys and p-values per layer only for the edges kept (a row per tested pair
+    # would be large); a graph where the pair did not co-act gives p = 1.
     layer_keys = np.zeros((int(keep.sum()), n_graphs), dtype=np.int64)
+    layer_pvalue = np.ones((int(keep.sum()), n_graphs), dtype=np.float64)
     for j, (g, pos) in enumerate(zip(items, positions, strict=True)):
         kept_here = keep[pos]
-        layer_keys[new_index[pos[kept_here]], j] = g.keys[kept_here]
+        row = new_index[pos[kept_here]]
+        layer_keys[row, j] = g.keys[kept_here]
+        layer_pvalue[row, j] = g.pvalue[kept_here]
     evidence: list[dict[str, None]] = [{} for _ in range(int(keep.sum()))]
     for g, pos in zip(items, positions, strict=True):
         for local in np.flatnonzero(keep[pos]).tolist():
@@ -399,7 +435,7 @@ def fuse(
         account_b=edge_b[keep],
         layers=names,
         layer_keys=layer_keys,
-        layer_pvalue=layer_pvalue[keep],
+        layer_pvalue=layer_pvalue,
         pairs=pairs[keep],
         min_dt=min_dt[keep],
         pvalue=kept_p,

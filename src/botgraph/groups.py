@@ -339,9 +339,13 @@ def _prune(
         while idx.shape[0] >= min_size:
             k = int(idx.shape[0])
             d = d_left[idx]
-            scattered = _log10_tail(d, np.full(k, k - 1.0), rate[idx])
-            among = _log10_tail(d, t_left[idx], q[:k])
-            log10_p = np.maximum(scattered, among) + log10_n
+            # Both tails in one call: [scattered | among].
+            tails = _log10_tail(
+                np.concatenate([d, d]),
+                np.concatenate([np.full(k, k - 1.0), t_left[idx]]),
+                np.concatenate([rate[idx], q[:k]]),
+            )
+            log10_p = np.maximum(tails[:k], tails[k:]) + log10_n
             worst = int(np.argmax(log10_p))
             if log10_p[worst] <= log10_alpha:
                 return alive

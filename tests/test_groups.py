@@ -261,3 +261,46 @@ def test_binomial_tail_matches_scipy_and_stays_finite() -> None:
     assert np.allclose(ours[finite], reference[finite], rtol=1e-9, atol=1e-12)
     deep = groups_module._log10_binom_sf(np.array([400]), np.array([400]), np.array([1e-3]))
     assert np.isclose(deep[0], 400 * np.log10(1e-3))
+
+
+def _prune_reference(
+    nodes: np.ndarray, la: np.ndarray, lb: np.ndarray, lw: np.ndarray, null: Any, alpha: float
+) -> np.ndarray:
+    """The member test recomputed from scratch after every removal (no cached tails)."""
+    from botgraph.groups import _log10_binom_sf
+
+    k0, n = nodes.shape[0], null.n
+    alive = np.ones(k0, dtype=bool)
+    rate_all = np.maximum(null.rho, null.weak_degree[nodes] / (n - 1))
+    while alive.sum() >= 3:
+        idx = np.flatnonzero(alive)
+        both = alive[la] & alive[lb]
+        t = np.bincount(la[both], minlength=k0) + np.bincount(lb[both], minlength=k0)
+        d = np.bincount(la[both & lw], minlength=k0) + np.bincount(lb[both & lw], minlength=k0)
+        k = idx.shape[0]
+        scattered = _log10_binom_sf(d[idx], np.full(k, k - 1), rate_all[idx])
+        among = _log10_binom_sf(d[idx], t[idx], np.full(k, null.q))
+        log10_p = np.maximum(scattered, among) + np.log10(n)
+        worst = int(np.argmax(log10_p))
+        if log10_p[worst] <= np.log10(alpha):
+            return alive
+        alive[idx[worst]] = False
+    return np.zeros(k0, dtype=bool)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_pruning_equals_the_test_recomputed_after_every_removal(seed: int) -> None:
+    from botgraph.groups import _Null, _prune
+
+    rng = np.random.default_rng(seed)
+    k0 = int(rng.integers(3, 40))
+    pairs = np.array([(i, j) for i in range(k0) for j in range(i + 1, k0)], dtype=np.int64)
+    pairs = pairs[rng.random(pairs.shape[0]) < rng.uniform(0.3, 1.0)]
+    la, lb = pairs[:, 0], pairs[:, 1]
+    core = rng.random(k0) < 0.6  # weak pairs are likelier inside a core of members
+    lw = rng.random(la.shape[0]) < np.where(core[la] & core[lb], 0.9, 0.1)
+    n = 5000
+    null = _Null(n=n, rho=1e-4, q=0.05, weak_degree=rng.integers(0, 30, n).astype(np.int64))
+    nodes = np.sort(rng.choice(n, k0, replace=False))
+    got = _prune(nodes, la, lb, lw, null, 0.05, 3)
+    assert np.array_equal(got, _prune_reference(nodes, la, lb, lw, null, 0.05))

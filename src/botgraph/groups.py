@@ -336,16 +336,14 @@ def _prune(
     t_left, d_left = t_in.astype(np.float64), d_in.astype(np.float64)
     q = np.full(k0, null.q)
     with np.errstate(divide="ignore"):
+        # The "among" tail of a member changes only when one of its partners
+        # leaves: it is kept and recomputed for those members alone. The
+        # "scattered" tail depends on the group's size, so it is recomputed whole.
+        among = _log10_tail(d_left, t_left, q)
         while idx.shape[0] >= min_size:
             k = int(idx.shape[0])
-            d = d_left[idx]
-            # Both tails in one call: [scattered | among].
-            tails = _log10_tail(
-                np.concatenate([d, d]),
-                np.concatenate([np.full(k, k - 1.0), t_left[idx]]),
-                np.concatenate([rate[idx], q[:k]]),
-            )
-            log10_p = np.maximum(tails[:k], tails[k:]) + log10_n
+            scattered = _log10_tail(d_left[idx], np.full(k, k - 1.0), rate[idx])
+            log10_p = np.maximum(scattered, among[idx]) + log10_n
             worst = int(np.argmax(log10_p))
             if log10_p[worst] <= log10_alpha:
                 return alive
@@ -356,4 +354,6 @@ def _prune(
             weak_partners = is_weak[start[gone] : start[gone + 1]]
             np.subtract.at(t_left, partners, 1.0)
             np.subtract.at(d_left, partners[weak_partners], 1.0)
+            changed = partners[alive[partners]]
+            among[changed] = _log10_tail(d_left[changed], t_left[changed], q[changed])
     return np.zeros(k0, dtype=bool)

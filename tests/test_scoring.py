@@ -59,3 +59,21 @@ def test_simulated_networks_are_described(seed: int) -> None:
         assert "office hours at UTC+" in cluster.reason
     table = result.table("clusters")
     assert table["utc_offset"] == [c.utc_offset for c in result.clusters]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_positions_map_each_wanted_id_to_its_last_row(seed: int) -> None:
+    from botgraph.scoring import _positions
+
+    rng = np.random.default_rng(seed)
+    ids = [f"r{int(x)}" for x in rng.integers(0, 30, 60)]  # repeated ids included
+    recs = botgraph.ingest(
+        [
+            {"account_id": f"a{i % 7}", "timestamp": i, "text": "t", "record_id": rid}
+            for i, rid in enumerate(ids)
+        ]
+    )
+    wanted = {f"r{int(x)}" for x in rng.integers(0, 40, 12)}  # some never occur
+    expected = {rid: i for i, rid in enumerate(ids) if rid in wanted}
+    assert _positions(recs, wanted) == expected
+    assert _positions(recs, set()) == {}

@@ -155,7 +155,10 @@ def _positions(records: Records, wanted: set[str]) -> dict[str, int]:
     """Row of each wanted record id (one pass over the ids, whatever the cluster count)."""
     if not wanted:
         return {}
-    return {rid: i for i, rid in enumerate(records.record_id.tolist()) if rid in wanted}
+    ids = records.record_id.tolist()
+    hit = np.flatnonzero(np.fromiter(map(wanted.__contains__, ids), dtype=bool, count=len(ids)))
+    # A repeated id maps to its last row, as a dict built in row order would.
+    return dict(zip([ids[i] for i in hit.tolist()], hit.tolist(), strict=True))
 
 
 def _evidence(

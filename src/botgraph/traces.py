@@ -848,9 +848,11 @@ def _fast_cluster_ids(
         return _NO_EVENTS
     ids = np.asarray(ids_of(texts))
     record = np.flatnonzero(ids >= 0)
-    distinct_ids, code = np.unique(ids[record], return_inverse=True)
+    kept = ids[record]
+    bound = int(kept.max()) + 1 if kept.shape[0] else 0
+    distinct_ids, code = _unique_inverse(kept, bound)
     keys, rank = _sorted_labels([str(int(value)) for value in distinct_ids.tolist()])
-    return _Events(record=record.astype(np.int64), key=rank[code.reshape(-1)], keys=keys)
+    return _Events(record=record.astype(np.int64), key=rank[code], keys=keys)
 
 
 def _fast_near_text(records: Records) -> _Events:

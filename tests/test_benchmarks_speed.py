@@ -231,3 +231,38 @@ def test_whole_run_peak_is_the_largest_stage_peak() -> None:
     assert whole[0]["peak"] == 10 and whole[0]["seconds"] == 3.0
     assert whole[1] == {"status": "out of memory"}
     assert speed.runs_of(size, "ingest", "detect")[0]["peak"] == 5
+
+
+def test_cnt_ratio_uses_the_project_runs() -> None:
+    # botgraph's side of the comparison is botgraph.project(path, layer) in its own
+    # process (median over repeats), CNT's side its load plus compute.
+    speed = _load("speed")
+
+    def run(seconds: float, edges: int) -> dict[str, Any]:
+        return {"status": "ok", "seconds": seconds, "peak": 10**8, "extra": {"edges": edges}}
+
+    size = {
+        "n": 10**6,
+        "cnt": [
+            {"load": run(10.0, 0), "co_link": run(2.0, 70)},
+            {"load": run(12.0, 0), "co_link": run(2.0, 70)},
+        ],
+        "project": {
+            "url": [
+                {"detect": run(0.4, 70)},
+                {"detect": run(0.6, 70)},
+                {"detect": {"status": "out of memory"}},
+            ]
+        },
+    }
+    text = "\n".join(speed._cnt_table([size], 60.0))
+    row = next(line for line in text.splitlines() if "co_link" in line)
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    assert cells[2] == speed.fmt_s(0.5) and cells[5] == speed.fmt_s(13.0)
+    assert cells[6] == "26.0×" and cells[8] == "70 / 70"
+    assert "co_tweet" not in text  # not run: no row
+    size["project"] = {}
+    row = next(
+        line for line in "\n".join(speed._cnt_table([size], 60.0)).splitlines() if "co_link" in line
+    )
+    assert "not run" in row and "–" in row

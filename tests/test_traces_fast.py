@@ -653,3 +653,51 @@ def test_shared_text_groups_once_and_changes_nothing(monkeypatch: pytest.MonkeyP
         assert np.array_equal(a.event_record, b.event_record)
     traces(recs, "text")
     assert len(calls) == 2  # outside the block nothing is cached
+
+
+# --------------------------------------------------------------------------- shared fingerprints
+
+
+@settings(max_examples=60, deadline=None)
+@given(_random_records())
+def test_text_layer_takes_the_fingerprints_near_text_computed(records: Records) -> None:
+    # Inside shared_text, near_text hands the fingerprints of the distinct texts
+    # (BLAKE2b of their normal forms, which it computes anyway) to the text layer.
+    from botgraph import near_duplicates
+
+    expected = traces(records, "text")
+    calls: list[int] = []
+    original = traces_module._fingerprint_values
+
+    def counted(texts: list[str]) -> Any:
+        calls.append(len(texts))
+        return original(texts)
+
+    with traces_module.shared_text(records):
+        traces(records, "near_text")
+        traces_module._fingerprint_values = counted
+        try:
+            got = traces(records, "text")
+        finally:
+            traces_module._fingerprint_values = original
+    _assert_identical(got, expected)
+    if near_duplicates._compiled() is not None:
+        assert calls == []  # nothing hashed twice
+
+
+def test_text_layer_hashes_itself_when_near_text_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    from botgraph import near_duplicates
+
+    records = _records(
+        ["a", "b", "c"], [0.0, 1.0, 2.0], text=["one two three", "One two three!", "x"]
+    )
+    expected = traces(records, "text")
+
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("near_text failed")
+
+    monkeypatch.setattr(near_duplicates, "_grouped_keys", failing)
+    with traces_module.shared_text(records):
+        with pytest.raises(RuntimeError, match="near_text failed"):
+            traces(records, "near_text")
+        _assert_identical(traces(records, "text"), expected)  # no wait for the failed layer

@@ -422,7 +422,10 @@ def detect(
                     for layer in chosen
                     if layer in _BACKGROUND_LAYERS and len(chosen) > 1
                 }
-                for layer in [x for x in chosen if x not in early] + list(early):
+                # The text layer goes last: by then near_text has handed it the
+                # fingerprints of the texts (botgraph.traces._HANDOVER).
+                main = sorted((x for x in chosen if x not in early), key=lambda x: x == "text")
+                for layer in main + list(early):
                     stages.start(f"traces {layer}")
                     bip = early[layer].result() if layer in early else traces(recs, layer)
                     by_layer[layer] = []

@@ -335,17 +335,31 @@ def _check_options(
     return threshold, shingle, num_perm, bands, min_tokens, linkage
 
 
-def _grouped_keys(texts: list[str], code: NDArray[np.int64], **options: Any) -> NDArray[np.int64]:
+#: Called with the 64-bit BLAKE2b digests (read little-endian) of the normal forms of
+#: the distinct texts, in their order, and whether each normal form is non-empty.
+DigestSink = Callable[[NDArray[np.uint64], NDArray[np.bool_]], None]
+
+
+def _grouped_keys(
+    texts: list[str],
+    code: NDArray[np.int64],
+    *,
+    on_digests: DigestSink | None = None,
+    **options: Any,
+) -> NDArray[np.int64]:
     """:func:`near_duplicate_keys` of texts already grouped: the same ids.
 
     Input ``i`` has the text ``texts[code[i]]``, or none when ``code[i]`` is
     -1; *texts* are distinct strings in order of first appearance (as
     ``botgraph.traces`` groups a text column once for all its text layers).
     *options* are keyword arguments of :func:`near_duplicate_keys`, with its
-    defaults for the others.
+    defaults for the others. On the compiled path, *on_digests* receives the
+    digests of the texts' normal forms as soon as they are computed (the
+    ``text`` layer's fingerprints are the same digests).
     """
     settings = {**(near_duplicate_keys.__kwdefaults__ or {}), **options}
-    return _keys_of_groups(texts, np.asarray(code, dtype=np.int64), *_check_options(**settings))
+    checked = _check_options(**settings)
+    return _keys_of_groups(texts, np.asarray(code, dtype=np.int64), *checked, on_digests)
 
 
 def _keys_of_groups(
@@ -357,6 +371,7 @@ def _keys_of_groups(
     bands: int | None,
     min_tokens: int,
     linkage: str,
+    on_digests: DigestSink | None = None,
 ) -> NDArray[np.int64]:
     """Cluster id per input, from the distinct texts and each input's index in them."""
     weight = np.bincount(code[code >= 0], minlength=len(texts)).astype(np.int64)
@@ -370,7 +385,9 @@ def _keys_of_groups(
             return np.full(code.shape[0], -1, dtype=np.int64)
         signatures = _signatures_numpy(ranked, shingle, num_perm)
     else:
-        blob, lengths, count, text_rank = _distinct_forms(kernels, texts, weight, min_tokens)
+        blob, lengths, count, text_rank = _distinct_forms(
+            kernels, texts, weight, min_tokens, on_digests
+        )
         if not lengths.shape[0]:
             return np.full(code.shape[0], -1, dtype=np.int64)
         n_texts = int(lengths.shape[0])
@@ -536,15 +553,22 @@ def _distinct_texts(
 
 
 def _distinct_forms(
-    kernels: dict[str, Any], texts: list[str], weight: NDArray[np.int64], min_tokens: int
+    kernels: dict[str, Any],
+    texts: list[str],
+    weight: NDArray[np.int64],
+    min_tokens: int,
+    on_digests: DigestSink | None = None,
 ) -> tuple[NDArray[np.uint8], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
     """:func:`_distinct_texts` on UTF-8 bytes, with the kernels: no Python object per text.
 
     Returns the ranked normal forms joined by spaces (UTF-8), the words of each,
-    the inputs of each and each text's rank (-1 for too few words).
+    the inputs of each and each text's rank (-1 for too few words). The digests
+    of the normal forms go to *on_digests* when given.
     """
     buffer, begin, end = _normal_forms(kernels, texts)
     digest = _digests(buffer, begin, end)
+    if on_digests is not None:
+        on_digests(digest, end > begin)
     form_of, first_text, n_words = kernels["_k_forms"](buffer, begin, end, digest)
     enough = n_words >= min_tokens
     form_code = np.where(enough, np.cumsum(enough) - 1, -1)

@@ -13,6 +13,7 @@ import difflib
 import math
 import operator
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain, compress, count, repeat
@@ -638,6 +639,7 @@ def shared_text(records: Records) -> Iterator[None]:
     finally:
         if owner:
             _SHARED_TEXT.pop(key, None)
+            _HANDOVER.pop(key, None)
 
 
 def _text_column(records: Records) -> tuple[list[str], NDArray[np.int64]] | None:
@@ -744,7 +746,8 @@ def _fast_text(records: Records) -> _Events | None:
     if text_column is None:
         return None
     texts, code = text_column
-    numbers, has = _fingerprint_values(texts)
+    handed = _handed_fingerprints(records, texts)
+    numbers, has = handed if handed is not None else _fingerprint_values(texts)
     # Big-endian digests order like their hexadecimal keys: sort the integers and
     # write out only the distinct keys.
     distinct_numbers, rank = np.unique(numbers[has], return_inverse=True)
@@ -863,7 +866,57 @@ def _fast_near_text(records: Records) -> _Events:
     if text_column is None:
         return _fast_cluster_ids(records, near_duplicate_keys)
     texts, code = text_column
-    return _fast_cluster_ids(records, lambda _: _grouped_keys(texts, code))
+    handover = _fingerprint_handover(records, texts)
+    if handover is None:
+        return _fast_cluster_ids(records, lambda _: _grouped_keys(texts, code))
+
+    def hand(digest: NDArray[np.uint64], has: NDArray[np.bool_]) -> None:
+        # text_fingerprint's integers are the digests read big-endian, 0 without a form.
+        handover.set_result((texts, np.where(has, digest, 0).byteswap(), has))
+
+    try:
+        return _fast_cluster_ids(records, lambda _: _grouped_keys(texts, code, on_digests=hand))
+    finally:
+        if not handover.done():  # the NumPy path, or a failure: the text layer hashes itself
+            handover.set_result(None)
+
+
+#: Fingerprints of the distinct texts that a ``near_text`` extraction hands to the
+#: ``text`` layer of the same records inside :func:`shared_text` (by ``id``): near_text
+#: hashes every normal form anyway, and the ``text`` keys are those hashes.
+_HANDOVER: dict[int, Future[tuple[list[str], NDArray[np.uint64], NDArray[np.bool_]] | None]] = {}
+
+
+def _fingerprint_handover(
+    records: Records, texts: list[str]
+) -> Future[tuple[list[str], NDArray[np.uint64], NDArray[np.bool_]] | None] | None:
+    """A promise of *records*' text fingerprints for the text layer, or None.
+
+    Only inside an active :func:`shared_text` block whose grouping is *texts*, and
+    only for the first near_text extraction; the caller must resolve it.
+    """
+    key = id(records)
+    shared = _SHARED_TEXT.get(key)
+    if shared is None or shared[0] is not texts or key in _HANDOVER:
+        return None
+    promise: Future[tuple[list[str], NDArray[np.uint64], NDArray[np.bool_]] | None] = Future()
+    _HANDOVER[key] = promise
+    return promise
+
+
+def _handed_fingerprints(
+    records: Records, texts: list[str]
+) -> tuple[NDArray[np.uint64], NDArray[np.bool_]] | None:
+    """The fingerprints a near_text extraction handed over for *texts*, once it has.
+
+    Waits for a near_text extraction of these records that has started (in another
+    thread, as :func:`botgraph.detect` runs it) until it has hashed the texts.
+    """
+    promise = _HANDOVER.get(id(records))
+    handed = promise.result() if promise is not None else None
+    if handed is None or handed[0] is not texts:
+        return None
+    return handed[1], handed[2]
 
 
 def _only_text(column: NDArray[Any]) -> bool:

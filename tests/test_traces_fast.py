@@ -701,3 +701,21 @@ def test_text_layer_hashes_itself_when_near_text_fails(monkeypatch: pytest.Monke
         with pytest.raises(RuntimeError, match="near_text failed"):
             traces(records, "near_text")
         _assert_identical(traces(records, "text"), expected)  # no wait for the failed layer
+
+
+@pytest.mark.parametrize(
+    ("cells", "expected"),
+    [(["a", None, "b", "a"], True), (["a", 3, "a"], False), ([float("nan"), "x"], True)],
+)
+def test_only_text_with_and_without_remembered_cells(cells: list[Any], expected: bool) -> None:
+    from botgraph._factorized import remember
+
+    plain = np.array(cells, dtype=object)
+    assert traces_module._only_text(plain) is expected
+    column = np.array(cells, dtype=object)
+    column.setflags(write=False)
+    distinct = list(dict.fromkeys(cells))
+    codes = np.array([distinct.index(c) for c in cells], dtype=np.int64)
+    remember(column, distinct, codes)
+    assert traces_module._only_text(column) is expected
+    assert traces_module._only_text(np.array([1, 2])) is False

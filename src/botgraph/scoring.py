@@ -231,11 +231,12 @@ def _duplication(records: Records, idx: NDArray[np.intp]) -> float:
     text = records.fields.get("text")
     if text is None or idx.shape[0] == 0:
         return 0.0
-    from botgraph.normalize import text_fingerprint
+    from botgraph.normalize import text_fingerprints
 
     cells = text[idx].tolist()
     # Members of a network repeat their texts: fingerprint each distinct text once.
-    fingerprint = {t: text_fingerprint(t) for t in {c for c in cells if isinstance(c, str)}}
+    distinct = list({c for c in cells if isinstance(c, str)})
+    fingerprint = dict(zip(distinct, text_fingerprints(distinct), strict=True))
     keys = [fingerprint[t] if isinstance(t, str) else None for t in cells]
     authors: dict[str, set[int]] = {}
     for key, acc in zip(keys, records.account_code[idx].tolist(), strict=True):

@@ -924,7 +924,12 @@ def _only_text(column: NDArray[Any]) -> bool:
 
     For such a column, ``_group_text`` gives exactly the texts near_duplicate_keys sees.
     """
-    return column.dtype == object and set(map(type, column.tolist())) <= _TEXT_CELLS
+    if column.dtype != object:
+        return False
+    # Every cell is one of the distinct cells ingest remembered, when it did.
+    remembered = recall(column)
+    cells = remembered[0] if remembered is not None else column.tolist()
+    return set(map(type, cells)) <= _TEXT_CELLS
 
 
 _TEXT_CELLS = frozenset({str, type(None), float})

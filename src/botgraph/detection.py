@@ -422,9 +422,13 @@ def detect(
                     for layer in chosen
                     if layer in _BACKGROUND_LAYERS and len(chosen) > 1
                 }
-                # The text layer goes last: by then near_text has handed it the
-                # fingerprints of the texts (botgraph.traces._HANDOVER).
-                main = sorted((x for x in chosen if x not in early), key=lambda x: x == "text")
+                # With near_text in the second thread, the text layer goes last: by then
+                # near_text has handed it the fingerprints of the texts
+                # (botgraph.traces._HANDOVER). Otherwise the layers keep their order.
+                main = sorted(
+                    (x for x in chosen if x not in early),
+                    key=lambda x: x == "text" and "near_text" in early,
+                )
                 for layer in main + list(early):
                     stages.start(f"traces {layer}")
                     bip = early[layer].result() if layer in early else traces(recs, layer)

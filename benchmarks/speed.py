@@ -1093,7 +1093,8 @@ def render(results: Mapping[str, Any]) -> str:
         "stage, the process's high-water mark reset just before the stage, so it includes what "
         'earlier stages hold ("+": the growth during the stage); for a whole run, the largest '
         "stage peak (resetting the high-water mark lowers the final `ru_maxrss` too); for CNT, "
-        "the process's `ru_maxrss` (for CNT's worker pool, its largest process). Limits: "
+        "the process's `ru_maxrss` (for CNT's worker pool, its largest process); MB and GB "
+        "are 2^20 and 2^30 bytes. Limits: "
         f"{results['timeout']:g} s per stage, {results['memory_limit']:g} GiB of resident memory "
         "per process. Benchmark: `benchmarks/speed.py`; data: `benchmarks/_synthetic.py`.",
         "",

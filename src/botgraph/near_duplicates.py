@@ -1278,15 +1278,10 @@ def _word_codes(
     _each_in_threads(code, range(2), words)
     spans, hashes, slots, count = parts[0]
     start, (tail_spans, tail_hashes, _, tail_count) = parts[1]
-    found = np.empty(tail_count, dtype=np.int64)
     lookup = functools.partial(
-        kernels["_k_word_lookup"], blob, spans, hashes, slots, tail_spans, tail_hashes, start, found
+        kernels["_k_word_lookup"], blob, spans, hashes, slots, tail_spans, tail_hashes, start
     )
-    _in_threads(lookup, tail_count, tail_count)
-    new = found < 0
-    found[new] = np.arange(count, count + int(np.count_nonzero(new)), dtype=np.int64)
-    tail = codes[head:]
-    _in_threads(functools.partial(kernels["_k_remap"], tail, found), tail.shape[0], tail.shape[0])
+    new = _merge_second_half(kernels, lookup, tail_count, count, codes[head:])
     tail_spans = tail_spans[:tail_count][new] + start
     word_start = np.concatenate([spans[:count, 0], tail_spans[:, 0]])
     word_end = np.concatenate([spans[:count, 1], tail_spans[:, 1]])
@@ -1331,16 +1326,37 @@ def _ngram_codes(
     distinct, slots, count = parts[0]
     tail_distinct, _, tail_count = parts[1]
     other = tail_distinct[:tail_count]
-    found = np.empty(tail_count, dtype=np.int64)
-    lookup = functools.partial(kernels["_k_feature_lookup"], slots, other, found)
-    _in_threads(lookup, tail_count, tail_count)
-    new = found < 0
-    found[new] = np.arange(count, count + int(np.count_nonzero(new)), dtype=np.int64)
-    tail = codes[head:]
-    remap = functools.partial(kernels["_k_remap"], tail, found.astype(codes.dtype))
-    _in_threads(remap, tail.shape[0], tail.shape[0])
+    lookup = functools.partial(kernels["_k_feature_lookup"], slots, other)
+    new = _merge_second_half(kernels, lookup, tail_count, count, codes[head:])
     result: NDArray[np.uint64] = np.concatenate([distinct[:count], other[new]])
     return result
+
+
+def _merge_second_half(
+    kernels: dict[str, Any],
+    lookup: Callable[..., None],
+    n_distinct: int,
+    count: int,
+    tail: NDArray[np.signedinteger[Any]],
+) -> NDArray[np.bool_]:
+    """Renumber the codes *tail* of the second half into the first half's numbering.
+
+    ``lookup(found, lo, hi)`` writes, for the second half's distinct entries
+    ``lo <= j < hi``, their code in the first half's table, or -1; the absent
+    ones get the next codes from *count* on, in their order of first occurrence.
+    Both steps run in threads. Returns which of the second half's entries are new.
+    """
+    found = np.empty(n_distinct, dtype=np.int64)
+    _in_threads(functools.partial(lookup, found), n_distinct, n_distinct)
+    new = found < 0
+    found[new] = np.arange(count, count + int(np.count_nonzero(new)), dtype=np.int64)
+    position = found.astype(tail.dtype, copy=False)
+
+    def relabel(lo: int, hi: int) -> None:
+        kernels["_k_relabel"](position, tail[lo:hi])
+
+    _in_threads(relabel, int(tail.shape[0]), int(tail.shape[0]))
+    return new
 
 
 def _signature_columns(
@@ -2065,12 +2081,6 @@ def _k_feature_lookup(slots: Any, other: Any, found: Any, lo: int, hi: int) -> N
         while slots[s, 1] != np.uint64(0) and slots[s, 0] != h:
             s = (s + 1) & (size - 1)
         found[j] = np.int64(slots[s, 1]) - 1
-
-
-def _k_remap(codes: Any, remap: Any, lo: int, hi: int) -> None:
-    """``codes[i] = remap[codes[i]]`` for lo <= i < hi, in place."""
-    for i in range(lo, hi):
-        codes[i] = remap[codes[i]]
 
 
 def _k_features_run(
@@ -2804,7 +2814,6 @@ _KERNELS = (
     "_k_features",
     "_k_features_part",
     "_k_feature_lookup",
-    "_k_remap",
     "_k_hash_table",
     "_k_min_hash",
     "_k_band_codes",

@@ -1349,20 +1349,27 @@ def measure_size(n: int, args: argparse.Namespace, cnt_version: str | None) -> d
         kinds.append((f"kernel:{layer}", ["--kernel", layer, "--window", str(args.window)]))
     repeats = args.repeats if n <= 10**6 else args.large_repeats
     size["repeats"] = repeats
+
+    def measured(extra: list[str]) -> dict[str, Any]:
+        """The stages of one child run; its "detect" entry is the whole run (peak: maxrss)."""
+        child = run_child(
+            [*me, "--out", str(out), *extra],
+            out,
+            log,
+            timeout=args.timeout,
+            memory_limit=int(args.memory_limit * _GIB),
+            env=_child_env(),
+        )
+        stages = _stages_of(child)
+        total = stages.setdefault("detect", {"status": child.status})
+        if total.get("status") == "ok":
+            total["peak"] = child.maxrss
+        return stages
+
     for r in range(repeats):
         for kind, extra in kinds:
-            child = run_child(
-                [*me, "--out", str(out), *extra],
-                out,
-                log,
-                timeout=args.timeout,
-                memory_limit=int(args.memory_limit * _GIB),
-                env=_child_env(),
-            )
-            stages = _stages_of(child)
-            total = stages.setdefault("detect", {"status": child.status})
-            if total.get("status") == "ok":
-                total["peak"] = child.maxrss
+            stages = measured(extra)
+            total = stages["detect"]
             if kind.startswith("kernel:"):
                 size["kernel"][kind.partition(":")[2]].append(stages)
             else:
@@ -1372,18 +1379,7 @@ def measure_size(n: int, args: argparse.Namespace, cnt_version: str | None) -> d
         size["project"] = {CNT_LAYER[net]: [] for net in args.cnt_networks}
         for r in range(repeats):
             for layer in size["project"]:
-                child = run_child(
-                    [*me, "--out", str(out), "--project", layer, "--window", str(args.window)],
-                    out,
-                    log,
-                    timeout=args.timeout,
-                    memory_limit=int(args.memory_limit * _GIB),
-                    env=_child_env(),
-                )
-                stages = _stages_of(child)
-                total = stages.setdefault("detect", {"status": child.status})
-                if total.get("status") == "ok":
-                    total["peak"] = child.maxrss
+                stages = measured(["--project", layer, "--window", str(args.window)])
                 size["project"][layer].append(stages)
                 _say(f"  project {layer} run {r + 1}: {_summary(stages)}")
         csv_path = _synthetic.write_cnt_csv(path, DATA / f"{path.stem}-cnt.csv")

@@ -92,3 +92,57 @@ def test_errors() -> None:
         botgraph.communities(net, method="components", resolution=2.0)
     with pytest.raises(ParameterError, match="'rng' parameter"):
         botgraph.communities(net, rng="seed")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("seed", [0, 4, 9])
+def test_leiden_leaves_out_accounts_without_an_edge(seed: int) -> None:
+    # Accounts without an edge are not given to igraph. The labels of the others
+    # must be exactly those of a run on the graph of those accounts alone, and
+    # each account without an edge must get a label of -1.
+    import igraph as ig
+
+    from botgraph._leiden import leiden_labels
+
+    rng = np.random.default_rng(seed)
+    n, m = 400, 900
+    used = np.sort(rng.choice(n, 150, replace=False))  # the other 250 have no edge
+    a, b = rng.choice(used, m), rng.choice(used, m)
+    a, b = a[a != b], b[a != b]
+    w = rng.uniform(0.5, 3.0, a.shape[0])
+    labels = leiden_labels(a, b, n, seed=seed, resolution=1.0, n_iterations=-1, weights=w)
+    touched = np.zeros(n, dtype=bool)
+    touched[a] = touched[b] = True
+    assert np.all(labels[~touched] == -1) and np.all(labels[touched] >= 0)
+
+    import random
+
+    used = np.flatnonzero(touched)
+    local = np.searchsorted(used, np.arange(n))
+    g = ig.Graph(n=used.shape[0], edges=np.column_stack([local[a], local[b]]).tolist())
+    g.es["weight"] = w.tolist()
+    ig.set_random_number_generator(random.Random(seed))
+    try:
+        alone = g.community_leiden(
+            objective_function="modularity", weights="weight", n_iterations=-1
+        )
+    finally:
+        ig.set_random_number_generator(random)
+    assert labels[used].tolist() == list(alone.membership)
+
+
+def test_leiden_gives_accounts_without_an_edge_a_community_each() -> None:
+    net = _network(2)
+    part = botgraph.communities(net, rng=1)
+    linked = np.zeros(net.accounts.shape[0], dtype=bool)
+    linked[net.account_a] = linked[net.account_b] = True
+    assert not linked.all()  # the loner
+    for account in net.accounts[~linked].tolist():
+        assert part.members(int(part.membership[net.accounts.tolist().index(account)])) == (
+            account,
+        )
+    # the modularity is that of the whole network, isolated accounts included
+    import igraph as ig
+
+    g = ig.Graph(n=net.accounts.shape[0], edges=np.column_stack([net.account_a, net.account_b]))
+    expected = g.modularity(part.membership.tolist(), weights=net.weight.tolist())
+    assert part.modularity == pytest.approx(expected)

@@ -14,6 +14,7 @@ from botgraph.errors import ParameterError
 from botgraph.groups import WeakGroup, weak_groups
 
 groups_module = importlib.import_module("botgraph.groups")
+leiden_module = importlib.import_module("botgraph._leiden")
 
 
 def _background(
@@ -158,7 +159,7 @@ def test_seed_reaches_the_community_search(monkeypatch: pytest.MonkeyPatch) -> N
         seeds.append(seed)
         return original(seed)
 
-    monkeypatch.setattr(groups_module.random, "Random", recording)
+    monkeypatch.setattr(leiden_module.random, "Random", recording)
     first = weak_groups(**_clique_input(8, 0.2), seed=11)
     again = weak_groups(**_clique_input(8, 0.2), seed=11)
     weak_groups(**_clique_input(8, 0.2), seed=12)

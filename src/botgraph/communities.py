@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -12,6 +11,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.sparse.csgraph import connected_components
 
+from botgraph._leiden import leiden_labels
 from botgraph._validation import check_choice, check_number, check_rng
 from botgraph.errors import ParameterError
 from botgraph.fusion import CoordinationNetwork
@@ -83,23 +83,19 @@ def _igraph(network: CoordinationNetwork) -> Any:
 
 
 def _leiden(network: CoordinationNetwork, resolution: float, seed: int) -> NDArray[np.int64]:
-    import igraph as ig
-
-    g = _igraph(network)
-    # igraph draws from a process-wide generator; lend it a private, seeded one for
-    # this call only so the same seed gives the same clusters and nobody else's
-    # random state is touched.
-    ig.set_random_number_generator(random.Random(seed))
-    try:
-        clustering = g.community_leiden(
-            objective_function="modularity",
-            weights="weight",
-            resolution=resolution,
-            n_iterations=-1,
-        )
-    finally:
-        ig.set_random_number_generator(random)
-    return np.asarray(clustering.membership, dtype=np.int64)
+    n = int(network.accounts.shape[0])
+    labels = leiden_labels(
+        network.account_a,
+        network.account_b,
+        n,
+        seed=seed,
+        resolution=resolution,
+        n_iterations=-1,
+        weights=network.weight,
+    )
+    alone = labels < 0  # accounts without an edge: a community each
+    labels[alone] = labels.max(initial=-1) + 1 + np.arange(np.count_nonzero(alone))
+    return labels
 
 
 def _louvain(network: CoordinationNetwork, resolution: float, seed: int) -> NDArray[np.int64]:

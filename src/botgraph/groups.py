@@ -12,7 +12,6 @@ group as edges.
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import bdtrc, gammaln
 
+from botgraph._leiden import leiden_labels
 from botgraph._validation import check_int, check_number
 
 __all__ = ["WeakGroup", "weak_groups"]
@@ -263,24 +263,9 @@ def _communities(
     Per community: its accounts (ascending) and the tested pairs inside it, as
     positions in that account list, with their weak flags.
     """
-    import igraph as ig
-
-    ea, eb = a[weak], b[weak]
-    graph = ig.Graph(n=n, edges=np.column_stack([ea, eb]).tolist(), directed=False)
-    # A private, seeded generator for this call only (as botgraph.communities does).
     # Two iterations (igraph's default): the pruning below refines the candidates.
-    ig.set_random_number_generator(random.Random(seed))
-    try:
-        clustering = graph.community_leiden(
-            objective_function="modularity", resolution=1.0, n_iterations=2
-        )
-    finally:
-        ig.set_random_number_generator(random)
-    label = np.asarray(clustering.membership, dtype=np.int64)
-    touched = np.zeros(n, dtype=bool)
-    touched[ea] = True
-    touched[eb] = True
-    label[~touched] = -1
+    # Accounts without a weak pair get -1.
+    label = leiden_labels(a[weak], b[weak], n, seed=seed, resolution=1.0, n_iterations=2)
     node_order = np.argsort(label, kind="stable")  # ascending accounts within a label
     node_label = label[node_order]
     pair_label = np.where(label[a] == label[b], label[a], -1)

@@ -433,10 +433,17 @@ def fuse(
         layer_keys[row, j] = g.keys[kept_here]
         layer_pvalue[row, j] = g.pvalue[kept_here]
     evidence: list[dict[str, None]] = [{} for _ in range(int(keep.sum()))]
+    # Ids held per kept edge: an edge whose evidence is full (usually after its
+    # first graph) is not visited again.
+    held = np.zeros(len(evidence), dtype=np.int64)
     for g, pos in zip(items, positions, strict=True):
-        for local in np.flatnonzero(keep[pos]).tolist():
-            bucket = evidence[int(new_index[pos[local]])]
-            _add_evidence(bucket, g, local, max_evidence)
+        local = np.flatnonzero(keep[pos])
+        row = new_index[pos[local]]
+        room = held[row] < max_evidence
+        for edge, r in zip(local[room].tolist(), row[room].tolist(), strict=True):
+            bucket = evidence[r]
+            _add_evidence(bucket, g, edge, max_evidence)
+            held[r] = len(bucket)
 
     kept_p = pvalue[keep]
     return CoordinationNetwork(

@@ -18,6 +18,7 @@ import json
 import logging
 import math
 import tempfile
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -370,25 +371,51 @@ def test_encodings_in_a_second_thread_same_as_rowwise(data: st.DataObject) -> No
         _assert_same(_check(path, **options), _rowwise(pq.read_table(path), options))
 
 
-def test_encodings_started_early_are_used_when_every_row_is_kept() -> None:
+@pytest.mark.parametrize("drop", [False, True])
+def test_work_started_early_is_used_when_every_row_is_kept(drop: bool) -> None:
+    # Accounts, record ids and the factorised columns are converted from every row in
+    # the second thread. With every row kept the main thread converts nothing again;
+    # with a row set aside it converts the kept rows itself.
     table = pa.table(
         {
-            "account_id": ["a", "b", "c", "a"],
-            "timestamp": [1, 2, 3, 4],
-            "text": ["x y", None, "x y", "z"],
-            "target_id": ["t1", "t2", None, "t1"],
-            "post_id": ["p", "p", "q", None],
+            "record_id": ["r0", "r1", None, "r3", "r4"],
+            "account_id": ["a", "b", "c", "a", "b" if not drop else None],
+            "timestamp": [1, 2, 3, 4, 5],
+            "text": ["x y", None, "x y", "z", "w"],
+            "target_id": ["t1", "t2", None, "t1", "t3"],
+            "post_id": ["p", "p", "q", None, "p"],
         }
     )
-    plain = ingest(table)
+    plain = ingest(table, on_invalid="drop")
+    calls: list[tuple[str, str]] = []
+
+    def spy(name: str) -> Any:
+        original = getattr(MODULE, name)
+
+        def recorded(*args: Any) -> Any:
+            calls.append((name, threading.current_thread().name))
+            return original(*args)
+
+        return mock.patch.object(MODULE, name, recorded)
+
     with (
         mock.patch.object(MODULE, "_PREFETCH_FROM", 0),
         mock.patch.object(MODULE.os, "cpu_count", return_value=2),
-        mock.patch.object(MODULE, "_encoded_strings", wraps=MODULE._encoded_strings) as spy,
+        spy("_encoded_strings"),
+        spy("_code_accounts"),
+        spy("_kept_strings"),
     ):
-        early = ingest(table)
-    assert sorted(c.args[1] is not None for c in spy.call_args_list) == [True, True, True]
+        early = ingest(table, on_invalid="drop")
     _assert_same(early, plain)
+    main = threading.main_thread().name
+    in_worker = sorted(name for name, thread in calls if thread != main)
+    in_main = sorted(name for name, thread in calls if thread == main)
+    whole = ["_code_accounts", "_encoded_strings", "_encoded_strings", "_encoded_strings"]
+    if drop:  # a row is set aside: what the worker did is dropped
+        assert in_main == whole + ["_kept_strings"]
+    else:
+        assert in_main == []
+        assert in_worker == sorted(whole + ["_kept_strings"])
 
 
 @SETTINGS

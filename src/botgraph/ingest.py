@@ -1854,19 +1854,15 @@ def _kept_strings(strings: Any, pa: Any, pc: Any) -> NDArray[np.object_]:
     return np.asarray(distinct[np.asarray(codes, dtype=np.int64)], dtype=object)
 
 
-def _encoded_strings(
-    strings: Any, encoded: Any = None
-) -> tuple[NDArray[np.object_], list[object], NDArray[np.int64]]:
+def _encoded_strings(strings: Any) -> tuple[NDArray[np.object_], list[object], NDArray[np.int64]]:
     """Arrow strings as an object array, with its first-seen factorisation.
 
     Every distinct string becomes one Python object shared by the rows that
     hold it. Arrow numbers a dictionary in order of first appearance; null
     (None) is given its place in that order, so ``distinct`` and ``codes`` are
     what grouping the cells in Python would give (``botgraph._factorized``).
-    *encoded* is ``_dictionary_encode(strings)`` when already computed.
     """
-    if encoded is None:
-        encoded = _dictionary_encode(strings)
+    encoded = _dictionary_encode(strings)
     distinct: list[object] = _object_strings(encoded.dictionary).tolist()
     codes = np.asarray(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False), np.int64)
     nulls = codes < 0
@@ -1916,26 +1912,36 @@ def _lengths(values: NDArray[np.object_]) -> NDArray[np.int64]:
 
 
 class _Prefetch:
-    """Dictionary encodings started early in a second thread (pyarrow releases the GIL).
+    """Work on whole columns started early in a second thread.
 
-    The encoding of the text-like columns then overlaps the Python work on the
-    other columns. Without a pool nothing is started and :meth:`take` gives None.
+    The final form of a column (its factorisation, the Python strings of its
+    cells) is computed from every row as soon as the column is read, and
+    overlaps the checks of the other columns; pyarrow releases the GIL for
+    much of it. A result is used only when no row is set aside (it is then the
+    result on the kept rows); otherwise the kept rows are converted afresh.
+    Without a pool nothing is started and :meth:`take` gives None.
     """
 
     def __init__(self, pool: ThreadPoolExecutor | None) -> None:
         self._pool = pool
         self._jobs: dict[str, Future[Any]] = {}
 
-    def encode(self, name: str, strings: Any) -> None:
+    def start(self, name: str, work: Callable[..., Any], *args: Any) -> None:
         if self._pool is not None:
-            self._jobs[name] = self._pool.submit(_dictionary_encode, strings)
+            self._jobs[name] = self._pool.submit(work, *args)
 
-    def take(self, name: str) -> Any:
+    def take(self, name: str, usable: bool) -> Any:
+        """The result of *name*'s work when *usable*, else None (and the work is dropped)."""
         job = self._jobs.pop(name, None)
-        return None if job is None else job.result()
+        if job is None:
+            return None
+        if not usable:
+            job.cancel()  # never run if not started; else finished and dropped
+            return None
+        return job.result()
 
 
-#: Fewest rows for which ingest encodes text-like columns in a second thread.
+#: Fewest rows for which ingest converts whole columns in a second thread (_Prefetch).
 _PREFETCH_FROM = 100_000
 
 
@@ -1948,7 +1954,12 @@ def _build_columnar(
     """:func:`_build` for inputs held as columns; same result, checks in the same order."""
     threads = table.n_rows >= _PREFETCH_FROM and (os.cpu_count() or 1) > 1
     with ThreadPoolExecutor(max_workers=1) if threads else contextlib.nullcontext() as pool:
-        return _build_columns(table, final, zone, on_invalid, _Prefetch(pool))
+        try:
+            return _build_columns(table, final, zone, on_invalid, _Prefetch(pool))
+        except BaseException:
+            if pool is not None:  # an invalid row: do not finish work nobody will use
+                pool.shutdown(wait=False, cancel_futures=True)
+            raise
 
 
 def _build_columns(
@@ -2026,6 +2037,8 @@ def _build_columns(
         missing = np.flatnonzero(_nulls(account))
     for i, value in zip(missing.tolist(), direct("account_id", missing), strict=True):
         problems.add(i, "account_id", value, "account_id is missing or empty")
+    if not isinstance(account, np.ndarray):
+        prefetch.start("account_id", _code_accounts, account, pa, pc)
 
     timestamp = times("timestamp")
     unset = [i for i in np.flatnonzero(np.isnan(timestamp)).tolist() if i not in problems.by_row]
@@ -2038,6 +2051,8 @@ def _build_columns(
     if "account_created_at" in final:
         fields["account_created_at"] = times("account_created_at")
     record_id = ids("record_id") if "record_id" in final else None
+    if record_id is not None and not isinstance(record_id, np.ndarray):
+        prefetch.start("record_id", _kept_strings, record_id, pa, pc)
 
     for name in final:
         if name in _META_FIELDS or name == "url":
@@ -2048,12 +2063,12 @@ def _build_columns(
                 rowwise.append(name)
                 values = _map_values(raw_values(name), _text, name, problems)
             else:
-                prefetch.encode(name, values)
+                prefetch.start(name, _encoded_strings, values)
             content[name] = present(values)
         elif name in _ID_FIELDS:
             values = ids(name)
             if name in _FACTORIZED_FIELDS and not isinstance(values, np.ndarray):
-                prefetch.encode(name, values)
+                prefetch.start(name, _encoded_strings, values)
             content[name] = present(values)
         elif name in ("urls", "hashtags", "mentions"):
             values, counts = items(name, name)
@@ -2105,13 +2120,14 @@ def _build_columns(
         account_id = account[keep]
         accounts, code = np.unique(account_id, return_inverse=True)
     else:
-        accounts, code, account_id = _code_accounts(
+        accounts, code, account_id = prefetch.take("account_id", everything) or _code_accounts(
             account if everything else account.filter(arrow_keep), pa, pc
         )
     if record_id is None:
         record_ids = _row_strings(rows, pa)
     else:
-        record_ids = kept(record_id)
+        whole = prefetch.take("record_id", everything)
+        record_ids = kept(record_id) if whole is None else whole
         if isinstance(record_id, np.ndarray):
             record_ids = record_ids.copy()
             holes = np.flatnonzero(_missing_mask(record_ids))
@@ -2121,9 +2137,9 @@ def _build_columns(
     out_fields: dict[str, NDArray[Any]] = {}
     for name, values in fields.items():
         if name in _FACTORIZED_FIELDS and not isinstance(values, np.ndarray):
-            encoded = prefetch.take(name)  # of every row: usable when all are kept
-            strings = values if everything else values.filter(arrow_keep)
-            cells, distinct, codes = _encoded_strings(strings, encoded if everything else None)
+            cells, distinct, codes = prefetch.take(name, everything) or _encoded_strings(
+                values if everything else values.filter(arrow_keep)
+            )
             out_fields[name] = _readonly(cells)
             if _first_seen(codes):
                 remember(cells, distinct, codes)

@@ -412,10 +412,10 @@ def test_work_started_early_is_used_when_every_row_is_kept(drop: bool) -> None:
     in_main = sorted(name for name, thread in calls if thread == main)
     whole = ["_code_accounts", "_encoded_strings", "_encoded_strings", "_encoded_strings"]
     if drop:  # a row is set aside: what the worker did is dropped
-        assert in_main == whole + ["_kept_strings"]
+        assert in_main == [*whole, "_kept_strings"]
     else:
         assert in_main == []
-        assert in_worker == sorted(whole + ["_kept_strings"])
+        assert in_worker == sorted([*whole, "_kept_strings"])
 
 
 @SETTINGS

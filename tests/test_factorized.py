@@ -17,6 +17,7 @@ from botgraph.traces import traces
 
 ingest_module = importlib.import_module("botgraph.ingest")
 traces_module = importlib.import_module("botgraph.traces")
+factorized_module = importlib.import_module("botgraph._factorized")
 
 
 def _first_seen(cells: list[Any]) -> tuple[list[Any], list[int]]:
@@ -107,6 +108,23 @@ def test_remember_serves_only_the_same_read_only_column() -> None:
     again = recall(column)
     assert again is not None and again[0] == ["x", "y"]
     assert recall(column.copy()) is None
+
+
+def test_remembered_values_are_the_same_objects_outside_the_collectors_reach() -> None:
+    # Tuples (list columns) stay single values; the kept container is one the garbage
+    # collector does not walk (a list of millions of texts costs each full collection).
+    import gc
+
+    cells: list[object] = [("a",), ("b", "c"), (), None, "text"]
+    column = np.empty(5, dtype=object)
+    column[:] = cells
+    column.setflags(write=False)
+    remember(column, cells, np.arange(5, dtype=np.int64))
+    remembered = recall(column)
+    assert remembered is not None
+    assert all(x is y for x, y in zip(remembered[0], cells, strict=True))
+    kept = factorized_module._BY_ID[id(column)][1]
+    assert isinstance(kept, np.ndarray) and not gc.is_tracked(kept)
 
 
 @settings(max_examples=60, deadline=None)

@@ -305,3 +305,40 @@ def test_pruning_equals_the_test_recomputed_after_every_removal(seed: int) -> No
     nodes = np.sort(rng.choice(n, k0, replace=False))
     got = _prune(nodes, la, lb, lw, null, 0.05, 3)
     assert np.array_equal(got, _prune_reference(nodes, la, lb, lw, null, 0.05))
+
+
+def test_candidates_that_cannot_keep_a_group_are_dropped_as_pruning_would() -> None:
+    # The bound that drops a candidate without pruning must agree with pruning: over
+    # communities near the bound (few weak pairs per member, a range of q, alpha and N),
+    # the result equals the member test recomputed after every removal, and the bound
+    # both drops candidates and lets others through to be pruned.
+    from botgraph.groups import _Null, _prune
+
+    outcomes: list[bool] = []
+    original = groups_module._hopeless
+
+    def spy(*args: Any) -> bool:
+        outcomes.append(bool(original(*args)))
+        return outcomes[-1]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(groups_module, "_hopeless", spy)
+        for seed in range(60):
+            rng = np.random.default_rng(1000 + seed)
+            k0 = int(rng.integers(3, 25))
+            pairs = np.array([(i, j) for i in range(k0) for j in range(i + 1, k0)])
+            pairs = pairs[rng.random(pairs.shape[0]) < rng.uniform(0.2, 1.0)]
+            la, lb = pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64)
+            lw = rng.random(la.shape[0]) < rng.uniform(0.05, 0.9)
+            n = int(rng.choice([200, 5_000, 1_000_000]))
+            null = _Null(
+                n=n,
+                rho=float(rng.choice([1e-6, 1e-3])),
+                q=float(rng.uniform(0.01, 0.4)),
+                weak_degree=rng.integers(0, 40, n).astype(np.int64),
+            )
+            alpha = float(rng.choice([0.001, 0.05, 0.2]))
+            nodes = np.sort(rng.choice(n, k0, replace=False))
+            got = _prune(nodes, la, lb, lw, null, alpha, 3)
+            assert np.array_equal(got, _prune_reference(nodes, la, lb, lw, null, alpha)), seed
+    assert any(outcomes) and not all(outcomes)

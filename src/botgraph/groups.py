@@ -180,17 +180,25 @@ def weak_groups(
     Candidates are the communities of the weak-pair graph (Leiden,
     modularity). Each is pruned: while some member's weak ties inside the
     group are not significant, the least significant member is dropped. Member
-    :math:`i`, with :math:`d_i` weak pairs of its :math:`t_i` tested ones in
-    all and :math:`d^{in}_i` of :math:`t^{in}_i` inside the group, passes when
+    :math:`i`, with :math:`d_i` weak pairs in all and :math:`d^{in}_i` of its
+    :math:`t^{in}_i` tested pairs inside the group, passes when
 
     .. math:: N \max\Bigl(P\bigl(\mathrm{Bin}(k - 1, \max(\rho_0,
               \tfrac{d_i}{N-1})) \ge d^{in}_i\bigr),\;
-              P\bigl(\mathrm{Bin}(t^{in}_i, \max(q, \tfrac{d_i}{t_i}))
-              \ge d^{in}_i\bigr)\Bigr) \le \alpha,
+              P\bigl(\mathrm{Bin}(t^{in}_i, q) \ge d^{in}_i\bigr)\Bigr) \le \alpha,
 
     so an account with weak pairs everywhere must concentrate them in the
     group to stay. Far in the tail, where the binomial tail underflows, its
     first term :math:`P(\mathrm{Bin} = m)` is used (equal to many digits).
+
+    A candidate is dropped without the member-by-member pruning when it
+    cannot keep ``min_size`` members whatever the order: a binomial tail
+    :math:`P(\mathrm{Bin}(t, p) \ge d)` is at least :math:`p^d`, and
+    :math:`d^{in}_i` only falls as members leave, so a member with
+    :math:`N \max(\rho_0, d_i/(N-1), q)^{d^{in}_i} > \alpha` never passes.
+    Such members leave sooner or later; removing them all (and again, with
+    the counts they leave, until none is left) bounds what any pruning order
+    can keep.
 
     Examples
     --------
@@ -289,6 +297,45 @@ def _communities(
     return out
 
 
+def _hopeless(
+    d_in: NDArray[np.int64],
+    other: NDArray[np.int64],
+    is_weak: NDArray[np.bool_],
+    start: NDArray[np.int64],
+    rate: NDArray[np.float64],
+    q: float,
+    log10_n: float,
+    log10_alpha: float,
+    min_size: int,
+) -> bool:
+    """Whether pruning must end with fewer than *min_size* members, in any order.
+
+    A member passes only if ``log10 N + d * log10 max(rate, q) <= log10 alpha``
+    for its weak pairs ``d`` inside the group: each tail is at least ``p ** d``
+    (its first ``d`` trials all weak), and ``d`` only falls as members leave.
+    Members failing that bound never pass, so no group that pruning can end
+    with holds them: they are removed together, the others' ``d`` lowered, and
+    so on. A small margin keeps rounding from removing a member that could pass.
+    """
+    k0 = int(d_in.shape[0])
+    with np.errstate(divide="ignore"):
+        per_pair = np.log10(np.maximum(rate, q))  # <= 0; -inf for p = 0 (always hopeful)
+    owner = np.repeat(np.arange(k0), np.diff(start))
+    alive = np.ones(k0, dtype=bool)
+    d = d_in.astype(np.float64)
+    while True:
+        with np.errstate(invalid="ignore"):  # 0 * -inf: no weak pair, hopeless anyway
+            best = np.where(d > 0, d * per_pair, 0.0)
+        gone = alive & (best + log10_n > log10_alpha + 1e-9)
+        if not gone.any():
+            return int(np.count_nonzero(alive)) < min_size
+        alive &= ~gone
+        if int(np.count_nonzero(alive)) < min_size:
+            return True
+        lost = gone[owner] & is_weak  # weak pairs whose owner just left
+        d -= np.bincount(other[lost], minlength=k0)
+
+
 def _prune(
     nodes: NDArray[np.int64],
     la: NDArray[np.int64],
@@ -315,6 +362,8 @@ def _prune(
     other, is_weak = other[order], is_weak[order]
     start = np.concatenate([[0], np.cumsum(np.bincount(ends, minlength=k0))])
     rate = np.maximum(null.rho, null.weak_degree[nodes] / (n - 1))
+    if _hopeless(d_in, other, is_weak, start, rate, null.q, log10_n, log10_alpha, min_size):
+        return np.zeros(k0, dtype=bool)
     alive = np.ones(k0, dtype=bool)
     idx = np.arange(k0)
     # Float copies, updated in place as members leave (the counts are small integers).

@@ -23,8 +23,8 @@ def leiden_labels(
     Nodes without an edge get -1. They are left out of igraph's graph: they
     cannot change the modularity of any partition, yet each costs igraph time in
     every pass (on the 10^7-record benchmark, 471,760 accounts of which 5,088
-    have an edge, the run took 2.0 s with them and a small fraction of that
-    without). The same *seed* gives the same labels.
+    have an edge, ``communities`` took 2.0 s with them and 0.09 s without). The
+    same *seed* gives the same labels.
     """
     import igraph as ig
 

@@ -1957,7 +1957,7 @@ def _build_columnar(
         try:
             return _build_columns(table, final, zone, on_invalid, _Prefetch(pool))
         except BaseException:
-            if pool is not None:  # an invalid row: do not finish work nobody will use
+            if pool is not None:  # an invalid row: do not start work nobody will use
                 pool.shutdown(wait=False, cancel_futures=True)
             raise
 

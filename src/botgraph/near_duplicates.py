@@ -2406,7 +2406,8 @@ def _k_band_lists(
     The pairs are those of :func:`_k_band_codes` (:func:`_k_emit`).
 
     Texts are split by the top bits of their band key (a counting sort, so
-    each part keeps the index order), then grouped by a small hash table per
+    each part keeps the index order; the keys move with the texts, so the
+    grouping reads them in sequence), then grouped by a small hash table per
     part, which stays in cache.
     """
     n = signatures.shape[0]
@@ -2423,9 +2424,12 @@ def _k_band_lists(
         head[part + 1] += head[part]
     fill = head[:-1].copy()
     member = np.empty(n, dtype=template.dtype)
+    member_key = np.empty(n, dtype=np.uint64)  # the keys in the same order, read in sequence
     for t in range(n):
-        part = _k_part(key[t], bits)
+        h = key[t]
+        part = _k_part(h, bits)
         member[fill[part]] = t
+        member_key[fill[part]] = h
         fill[part] += 1
     size, shift = _k_table_shape(biggest)
     slot_key = np.empty(size, dtype=np.uint64)
@@ -2441,7 +2445,7 @@ def _k_band_lists(
         lo, hi = head[part], head[part + 1]
         n_buckets = 0
         for x in range(lo, hi):
-            h = key[member[x]]
+            h = member_key[x]
             s = _k_slot(h, shift)
             while slot_bucket[s] >= 0 and slot_key[s] != h:
                 s = (s + 1) & (size - 1)

@@ -158,6 +158,33 @@ def test_evidence_is_the_first_distinct_ids_over_the_layers(seed: int, max_evide
     assert [tuple(b) for b in expected.values()] == list(net.evidence)
 
 
+@pytest.mark.parametrize("seed", [7, 8])
+def test_pairs_and_closest_gap_are_summed_and_min_over_the_graphs(seed: int) -> None:
+    # Reference: for each kept edge, the sum of its pairs and the minimum of its
+    # min_dt over every graph (layer and window) in which the two accounts co-acted.
+    data = botgraph.simulate(n_organic=150, days=3, stealth=0, rng=seed)
+    recs = botgraph.ingest(data.records)
+    graphs = [
+        botgraph.project(recs, layer, window=w)
+        for layer in ("text", "hashtag", "target")
+        for w in (60, 3600)
+    ]
+    net = botgraph.fuse(graphs)
+    assert len(net) > 0
+    n = np.int64(net.accounts.shape[0])
+    pairs: dict[int, int] = {}
+    closest: dict[int, float] = {}
+    for g in graphs:
+        codes = (g.account_a * n + g.account_b).tolist()
+        for code, p, dt in zip(codes, g.pairs.tolist(), g.min_dt.tolist(), strict=True):
+            pairs[code] = pairs.get(code, 0) + p
+            closest[code] = min(closest.get(code, np.inf), dt)
+    kept = (net.account_a * n + net.account_b).tolist()
+    assert net.pairs.tolist() == [pairs[c] for c in kept]
+    assert net.min_dt.tolist() == [closest[c] for c in kept]
+    assert len(set(net.min_dt.tolist())) > 1
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.integers(-5, 40), max_size=40))
 def test_sorted_distinct_is_numpys_unique(values: list[int]) -> None:

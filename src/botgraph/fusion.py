@@ -400,8 +400,10 @@ def fuse(
     for g, c in zip(items, codes, strict=True):
         pos = np.searchsorted(all_edges, c)
         positions.append(pos)
+        # A graph's edges are distinct pairs, so pos has no repeats: plain fancy
+        # indexing is exact (and much faster than ufunc.at).
         pairs[pos] += g.pairs
-        np.minimum.at(min_dt, pos, g.min_dt)
+        min_dt[pos] = np.minimum(min_dt[pos], g.min_dt)
 
     content = [j for j, g in enumerate(items) if g.layer not in ATTENTION_LAYERS]
     pvalue = _sparse_simes(

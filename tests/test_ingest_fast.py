@@ -1,11 +1,12 @@
 """The columnar path of botgraph.ingest gives exactly the Records of the row-wise path.
 
 Every test runs the same input twice through :func:`botgraph.ingest.ingest`: once as
-is (columnar path for Arrow, Parquet, pandas, polars and CSV input) and once with the
-columnar builder replaced by the row-wise one and CSV files read by the csv module
-(Parquet files also through ``pq.read_table``), then compares every array (values,
-dtype, element types, order), the rejected rows, and any error raised. Random tables
-come from Hypothesis; the synthetic benchmark files are used when present.
+is (columnar path for Arrow, Parquet, pandas, polars, CSV, JSON Lines and lists of
+mappings) and once with the columnar builder replaced by the row-wise one, CSV files
+read by the csv module and JSON Lines files by the json module (Parquet files also
+through ``pq.read_table``), then compares every array (values, dtype, element types,
+order), the rejected rows, and any error raised. Random tables come from Hypothesis;
+the synthetic benchmark files are used when present.
 """
 
 from __future__ import annotations
@@ -51,10 +52,12 @@ def _run(records: Any, options: dict[str, Any]) -> Records | Exception:
 
 
 def _rowwise(records: Any, options: dict[str, Any]) -> Records | Exception:
-    """The reference: the same call through the row-wise builder and the csv module."""
+    """The reference: the same call through the row-wise builder, the csv module and
+    the json module."""
     with (
         mock.patch.object(MODULE, "_build_columnar", MODULE._build),
         mock.patch.object(MODULE, "_read_csv_arrow", return_value=None),
+        mock.patch.object(MODULE, "_read_jsonl_arrow", return_value=None),
     ):
         return _run(records, options)
 
@@ -448,13 +451,55 @@ def _cell(value: Any) -> str:
 @given(data=st.data())
 def test_csv_same_as_rowwise(data: st.DataObject) -> None:
     table, options = data.draw(_cases())
+    quoting = data.draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL, csv.QUOTE_NONNUMERIC]))
+    ending = data.draw(st.sampled_from(["\n", "\r\n"]))
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "records.csv"
         with open(path, "w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
+            writer = csv.writer(handle, quoting=quoting, lineterminator=ending)
             writer.writerow(table.column_names)
             for row in table.to_pylist():
                 writer.writerow([_cell(v) for v in row.values()])
+        _check(path, **options)
+
+
+def _rows(data: st.DataObject, table: Any) -> list[dict[str, Any]]:
+    """The table's rows as dicts; a missing value is sometimes an absent key."""
+    rows = table.to_pylist()
+    if data.draw(st.booleans()):
+        rows = [{k: v for k, v in row.items() if v is not None} for row in rows]
+    return rows
+
+
+@SETTINGS
+@given(data=st.data())
+def test_rows_same_as_rowwise(data: st.DataObject) -> None:
+    table, options = data.draw(_cases())
+    _check(_rows(data, table), **options)
+
+
+def _json_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+@SETTINGS
+@given(data=st.data())
+def test_jsonl_same_as_rowwise(data: st.DataObject) -> None:
+    # json.dumps writes NaN and infinities, which only the json module reads, and
+    # pyarrow takes ISO strings for times: both must still give the json module's values.
+    table, options = data.draw(_cases())
+    ascii_only = data.draw(st.booleans())
+    lines = [
+        json.dumps({k: _json_value(v) for k, v in row.items()}, ensure_ascii=ascii_only)
+        for row in _rows(data, table)
+    ]
+    blank = data.draw(st.sampled_from(["", " ", "\t"]))
+    if data.draw(st.booleans()):
+        lines.insert(data.draw(st.integers(0, len(lines))), blank)
+    ending = data.draw(st.sampled_from(["\n", "\r\n"]))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "records.jsonl"
+        _write_lines(path, lines, ending)
         _check(path, **options)
 
 
@@ -470,10 +515,42 @@ def test_paths_are_logged() -> None:
     with _debug_messages() as messages:
         ingest(rows)
         ingest(pa.Table.from_pylist(rows))
+        with mock.patch.object(MODULE, "_has_pyarrow", return_value=False):
+            ingest(rows)
     assert messages == [
-        "ingest: row-wise path for 1 records",
         "ingest: columnar path for 1 records; row-wise columns: none",
+        "ingest: columnar path for 1 records; row-wise columns: none",
+        "ingest: row-wise path for 1 records",
     ]
+
+
+def test_lone_surrogates_go_rowwise() -> None:
+    # Arrow holds UTF-8 only: a str with a lone surrogate (json.loads reads "\\ud800" so)
+    # sends its column row by row instead of failing.
+    rows = [
+        {"account_id": "a", "timestamp": E0, "text": "x\ud800"},
+        {"account_id": "b\udcff", "timestamp": E0, "text": "y"},
+    ]
+    recs = _check(rows)
+    assert isinstance(recs, Records)
+    assert recs.fields["text"].tolist() == ["x\ud800", "y"]
+    pd = pytest.importorskip("pandas")
+    _check(pd.DataFrame({k: pd.Series([r[k] for r in rows], dtype=object) for k in rows[0]}))
+
+
+def test_rows_of_mixed_numbers_go_rowwise_by_column() -> None:
+    # Integers and floats in one column would meet in float64: that column goes row-wise.
+    # So do integers beyond int64 and booleans; integers alone and floats alone do not.
+    rows = [
+        {"account_id": "a", "timestamp": E0, "n": 1, "x": 0.5, "m": 1, "big": 2**63, "b": True},
+        {"account_id": "b", "timestamp": E0 + 1, "n": 2**62, "x": None, "m": 0.5, "big": 1},
+    ]
+    with _debug_messages() as messages:
+        recs = _check(rows)
+    assert "ingest: columnar path for 2 records; row-wise columns: ['m', 'big', 'b']" in messages
+    assert isinstance(recs, Records)
+    assert recs.fields["m"].tolist() == [1, 0.5]
+    assert recs.fields["big"].tolist() == [2**63, 1]
 
 
 def test_unhandled_column_type_goes_rowwise() -> None:
@@ -666,8 +743,29 @@ def test_plain_csv_read_with_pyarrow(tmp_path: Path, ending: str, gzipped: bool)
 @pytest.mark.parametrize(
     "lines",
     [
-        ["account_id,timestamp,text", f'a,{E0},"Bonjour, toi"'],  # quotes: the csv module
+        ["account_id,timestamp,text", f'a,{E0},"Bonjour, toi"', f'b,{E0},"a""b"', ""],
+        ['"account_id","time\nstamp",text', f'"a",{E0},"x\r\ny"', f'b,{E0},"""q"""'],
+        ["account_id,timestamp,text", f'a,{E0},""', f'b,{E0},"",'],  # a line too long
+    ],
+)
+def test_quoted_csv_read_with_pyarrow(tmp_path: Path, lines: list[str]) -> None:
+    path = tmp_path / "r.csv"
+    path.write_bytes("\n".join(lines).encode("utf-8"))
+    with _debug_messages() as messages:
+        _check(path, on_invalid="drop", columns={"time\nstamp": "timestamp"})
+    pyarrow_read = f"ingest: read {path.name} with pyarrow.csv" in messages
+    assert pyarrow_read == (not lines[-1].endswith(","))
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        # Quotes that RFC 4180 does not write: readers differ, so the csv module reads them.
         ["account_id,timestamp,text", f'a,{E0},"Bonjour"', f'b,{E0},"a""b"', f'c,{E0},a"b'],
+        ["account_id,timestamp,text", f'a,{E0},a"b"c'],
+        ["account_id,timestamp,text", f'a,{E0},"ab"c'],
+        ["account_id,timestamp,text", f'a,{E0},"ab" ,'],
+        ["account_id,timestamp,text", f'a,{E0}," ab"', f'b,{E0},"open'],
         ["account_id,timestamp,text", f"a,{E0},x\ry"],  # a lone carriage return
         ["account_id,timestamp,text", f"a,{E0},x,extra"],  # a line too long
         ["account_id,timestamp,text,text", f"a,{E0},x,y"],  # a repeated column
@@ -682,6 +780,81 @@ def test_other_csv_files_read_as_before(tmp_path: Path, lines: list[str]) -> Non
     with _debug_messages() as messages:
         _check(path)
     assert not any("pyarrow.csv" in m for m in messages)
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n"])
+@pytest.mark.parametrize("gzipped", [False, True])
+def test_plain_jsonl_read_with_pyarrow(tmp_path: Path, ending: str, gzipped: bool) -> None:
+    lines = [
+        "\ufeff"
+        + json.dumps({"account_id": "a", "timestamp": "1714557600", "n": None, "text": "x"}),
+        "",
+        json.dumps({"timestamp": "2024-05-01T10:00:00Z", "account_id": " b ", "text": "é 🤖"}),
+        "  " + json.dumps({"account_id": "", "timestamp": "1714557600", "hashtags": ["#a"]}) + "\t",
+        json.dumps({"account_id": "c", "timestamp": "1714557600", "flag": True, "n": [1]}),
+        json.dumps({"account_id": "d", "timestamp": "2024-05-01", "text": "y", "flag": None}),
+    ]
+    path = tmp_path / ("r.jsonl.gz" if gzipped else "r.jsonl")
+    _write_lines(path, lines, ending, gzipped)
+    with _debug_messages() as messages:
+        recs = _check(path, on_invalid="drop", timezone="UTC")
+    assert f"ingest: read {path.name} with pyarrow.json" in messages
+    assert isinstance(recs, Records)
+    assert recs.account_id.tolist() == ["a", "b", "c", "d"]
+    assert list(recs.fields) == ["n", "text", "hashtags", "flag"]
+    assert recs.fields["n"].tolist() == [None, None, [1], None]
+    assert [(r.row, r.column) for r in recs.rejected] == [(2, "account_id")]
+
+
+_ROW = '{"account_id": "a", "timestamp": 1714557600, "text": "x"}'
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        [_ROW, _ROW + " " + _ROW],  # two objects on a line
+        [_ROW, '{"account_id": "b",', '"timestamp": 1714557600, "text": "y"}'],  # one on two
+        [_ROW, '{"account_id": "b", "timestamp": 1714557600, "text": "y", "text": "z"}'],
+        [_ROW, '{"account_id": "b", "timestamp": 1714557600, "text": "\\ud800"}'],
+        [_ROW, '{"account_id": "b", "timestamp": 1714557600.5, "text": "y"}'],  # int + float
+        [_ROW, '{"account_id": 99999999999999999999, "timestamp": 1714557600, "text": "y"}'],
+        [_ROW, '{"account_id": "b", "timestamp": 1714557600, "text": "y", "u": {"id": 1}}'],
+        [_ROW, '{"account_id": "b", "timestamp": NaN, "text": "y"}'],
+        [_ROW, '{"account_id": "b", "timestamp": 1714557600, "text": "y"}\r' + _ROW],
+        [_ROW, '{"account_id": "b", "timestamp": 1714557600, "text": "y",}'],
+        [_ROW, '{"account_id": "b", "timestamp": 1714557600, "text": "y"} x'],
+        [_ROW, "[1, 2]"],
+        [_ROW, "\x85"],  # blank to str.strip, not to JSON
+        [_ROW, '{"account_id": "b", "timestamp": 1714557600, "text": "y\ty"}'],  # raw tab
+        [_ROW, "\ufeff" + _ROW],  # a byte-order mark inside the file
+        ['{"account_id": "a", "timestamp": 1714557600, "text": "x", "v": ["2024-05-01"]}'],
+        ["", " "],
+    ],
+)
+def test_other_jsonl_files_read_as_before(tmp_path: Path, lines: list[str]) -> None:
+    path = tmp_path / "r.jsonl"
+    path.write_bytes("\n".join(lines).encode("utf-8"))
+    with _debug_messages() as messages:
+        _check(path)
+    assert not any("pyarrow.json" in m for m in messages)
+
+
+def test_jsonl_time_strings_stay_strings(tmp_path: Path) -> None:
+    # pyarrow reads these as timestamps; botgraph reads its strings (offsets and all).
+    first = [
+        json.dumps({"account_id": f"a{k}", "timestamp": str(E0 + k), "text": "x"})
+        for k in range(150)
+    ]
+    row = {"account_id": "b", "timestamp": "2024-05-01T10:00:00+02:00", "at": "2024-05-01"}
+    late = [json.dumps(row)]
+    path = tmp_path / "r.jsonl"
+    path.write_text("\n".join(first + late) + "\n", encoding="utf-8")
+    with _debug_messages() as messages:
+        recs = _check(path)
+    assert f"ingest: read {path.name} with pyarrow.json" in messages
+    assert isinstance(recs, Records)
+    assert recs.timestamp[-1] == E0 - 7200
+    assert recs.fields["at"].tolist()[-1] == "2024-05-01"
 
 
 def test_pandas_without_pyarrow_uses_rowwise_path() -> None:

@@ -35,7 +35,7 @@ from functools import partial
 from itertools import chain, repeat
 from operator import itemgetter
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -329,7 +329,8 @@ def _table_from_rows(rows: Sequence[Mapping[Any, Any]], where: str) -> _Table:
     names = _check_names(list(dict.fromkeys(chain.from_iterable(rows))), where)
     n = len(rows)
     if all(type(r) is dict for r in rows):  # dict.get through map: no Python frame per row
-        cols = {name: _object_array(map(dict.get, rows, repeat(name)), n) for name in names}
+        dicts = cast("Sequence[dict[Any, Any]]", rows)
+        cols = {name: _object_array(map(dict.get, dicts, repeat(name)), n) for name in names}
     else:
         cols = {name: _object_array([r.get(name) for r in rows], n) for name in names}
 

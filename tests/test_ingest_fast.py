@@ -447,6 +447,11 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+#: Bytes scanned at a time for quotes and line ends: the default, and blocks that split
+#: lines and quoted cells.
+_SCAN_BLOCKS = st.sampled_from([MODULE._SCAN_BLOCK, 3, 64])
+
+
 @SETTINGS
 @given(data=st.data())
 def test_csv_same_as_rowwise(data: st.DataObject) -> None:
@@ -460,7 +465,8 @@ def test_csv_same_as_rowwise(data: st.DataObject) -> None:
             writer.writerow(table.column_names)
             for row in table.to_pylist():
                 writer.writerow([_cell(v) for v in row.values()])
-        _check(path, **options)
+        with mock.patch.object(MODULE, "_SCAN_BLOCK", data.draw(_SCAN_BLOCKS)):
+            _check(path, **options)
 
 
 def _rows(data: st.DataObject, table: Any) -> list[dict[str, Any]]:
@@ -500,7 +506,8 @@ def test_jsonl_same_as_rowwise(data: st.DataObject) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "records.jsonl"
         _write_lines(path, lines, ending)
-        _check(path, **options)
+        with mock.patch.object(MODULE, "_SCAN_BLOCK", data.draw(_SCAN_BLOCKS)):
+            _check(path, **options)
 
 
 # --------------------------------------------------------------------------- targeted cases
@@ -755,6 +762,40 @@ def test_quoted_csv_read_with_pyarrow(tmp_path: Path, lines: list[str]) -> None:
         _check(path, on_invalid="drop", columns={"time\nstamp": "timestamp"})
     pyarrow_read = f"ingest: read {path.name} with pyarrow.csv" in messages
     assert pyarrow_read == (not lines[-1].endswith(","))
+
+
+def _quoting_reference(data: bytes) -> tuple[int, bool] | None:
+    """``_quoted_fields`` one character at a time, as a reader's state machine."""
+    inside, closed_at, header_end, multiline = False, -2, None, False
+    for i, c in enumerate(data):
+        if c == ord('"') and not inside:
+            if not (i == 0 or data[i - 1] in b",\n" or closed_at == i - 1):
+                return None
+            inside = True
+        elif c == ord('"'):
+            if not (i + 1 == len(data) or data[i + 1] in b',\n\r"'):
+                return None
+            inside, closed_at = False, i
+        elif c == ord("\n") and inside:
+            multiline = True
+        elif c == ord("\n") and header_end is None:
+            header_end = i
+    if inside:
+        return None
+    return (len(data) if header_end is None else header_end), multiline
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    data=st.lists(st.sampled_from([b'"', b",", b"\n", b"a", b'""', b'"a"']), max_size=40),
+    block=st.integers(1, 12),
+)
+def test_quoting_check_in_blocks_matches_a_state_machine(data: list[bytes], block: int) -> None:
+    text = b"".join(data)
+    expected = _quoting_reference(text)
+    assert MODULE._quoted_fields(text) == expected
+    with mock.patch.object(MODULE, "_SCAN_BLOCK", block):
+        assert MODULE._quoted_fields(text) == expected
 
 
 @pytest.mark.parametrize(

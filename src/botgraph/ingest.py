@@ -541,6 +541,10 @@ def _read_csv_arrow(path: Path, gzipped: bool) -> _Table | None:
     return _arrow_table(table)
 
 
+#: Bytes of a file scanned at a time for quotes and line ends: bounds the positions held.
+_SCAN_BLOCK = 1 << 26
+
+
 def _quoted_fields(data: bytes) -> tuple[int, bool] | None:
     """Where the header of CSV *data* ends and whether a quoted cell holds a line break;
     None when its quoting is not well formed.
@@ -551,27 +555,52 @@ def _quoted_fields(data: bytes) -> tuple[int, bool] | None:
     alternate between opening and closing (a doubled quote closes and reopens), so
     a character is inside quotes when an odd number of quotes precede it. Other
     uses of the quote character are read differently by different readers.
+
+    The data are scanned :data:`_SCAN_BLOCK` bytes at a time, carrying the number of
+    quotes seen and the last closing quote from block to block.
     """
     raw = np.frombuffer(data, dtype=np.uint8)
-    breaks = np.flatnonzero(raw == ord("\n"))
-    quotes = np.flatnonzero(raw == ord('"'))
-    if quotes.shape[0] % 2:
-        return None
-    if quotes.shape[0]:
-        opening, closing = quotes[0::2], quotes[1::2]
+    size = raw.shape[0]
+    seen = 0  # quotes before the block
+    last_closing = -2  # position of the last closing quote before the block
+    header_end = size
+    multiline = False
+    for lo in range(0, size, _SCAN_BLOCK):
+        block = raw[lo : lo + _SCAN_BLOCK]
+        quotes = np.flatnonzero(block == ord('"')) + lo
+        breaks = np.flatnonzero(block == ord("\n")) + lo
+        first = seen % 2  # 0: the block's first quote opens a cell
+        opening, closing = quotes[first::2], quotes[1 - first :: 2]
         before = raw[np.maximum(opening - 1, 0)]
         starts_cell = (opening == 0) | (before == ord(",")) | (before == ord("\n"))
-        reopens = np.zeros(opening.shape[0], dtype=bool)
-        reopens[1:] = opening[1:] == closing[:-1] + 1
-        after = raw[np.minimum(closing + 1, raw.shape[0] - 1)]
-        ends_cell = (closing + 1 == raw.shape[0]) | (after == ord(",")) | (after == ord("\n"))
+        previous = np.concatenate(([last_closing], closing)) if first == 0 else closing
+        reopens = opening == previous[: opening.shape[0]] + 1
+        after = raw[np.minimum(closing + 1, size - 1)]
+        ends_cell = (closing + 1 == size) | (after == ord(",")) | (after == ord("\n"))
         ends_cell |= (after == ord("\r")) | (after == ord('"'))  # \r is part of \r\n here
         if not ((starts_cell | reopens).all() and ends_cell.all()):
             return None
-    inside = np.searchsorted(quotes, breaks) % 2 == 1
-    outside = breaks[~inside]
-    header_end = int(outside[0]) if outside.shape[0] else raw.shape[0]
-    return header_end, bool(inside.any())
+        inside = (seen + np.searchsorted(quotes, breaks)) % 2 == 1
+        multiline = multiline or bool(inside.any())
+        outside = breaks[~inside]
+        if header_end == size and outside.shape[0]:
+            header_end = int(outside[0])
+        seen += quotes.shape[0]
+        if closing.shape[0]:
+            last_closing = int(closing[-1])
+    if seen % 2:
+        return None
+    return header_end, multiline
+
+
+def _byte_positions(raw: NDArray[np.uint8], byte: int) -> NDArray[np.int64]:
+    """Positions of *byte* in *raw*, scanned :data:`_SCAN_BLOCK` bytes at a time (no
+    mask of the whole file)."""
+    parts = [
+        np.flatnonzero(raw[lo : lo + _SCAN_BLOCK] == byte) + lo
+        for lo in range(0, raw.shape[0], _SCAN_BLOCK)
+    ]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
 def _crlf_only(data: bytes) -> bool:
@@ -579,7 +608,7 @@ def _crlf_only(data: bytes) -> bool:
     if b"\r" not in data:
         return True
     raw = np.frombuffer(data, dtype=np.uint8)
-    returns = np.flatnonzero(raw == ord("\r"))
+    returns = _byte_positions(raw, ord("\r"))
     return bool(returns[-1] + 1 < raw.shape[0] and (raw[returns + 1] == ord("\n")).all())
 
 
@@ -632,7 +661,7 @@ def _object_lines(data: bytes) -> int | None:
     if not _crlf_only(data):
         return None
     raw = np.frombuffer(data, dtype=np.uint8)
-    breaks = np.flatnonzero(raw == ord("\n"))
+    breaks = _byte_positions(raw, ord("\n"))
     starts = np.concatenate(([0], breaks + 1))
     ends = np.concatenate((breaks, [raw.shape[0]]))
     ends -= (ends > starts) & (raw[np.maximum(ends - 1, 0)] == ord("\r"))

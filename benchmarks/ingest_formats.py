@@ -2,7 +2,8 @@
 
 Usage::
 
-    python benchmarks/ingest_formats.py [--size 1e6] [--repeats 3] [--seed 0] [--no-docs]
+    python benchmarks/ingest_formats.py [--size 1e6] [--repeats 3] [--seed 0] [--no-detect]
+                                        [--no-docs]
 
 The records are the speed benchmark's synthetic data (``benchmarks/_synthetic.py``,
 generated and cached in ``benchmarks/.data`` on first use), written once per size
@@ -33,7 +34,10 @@ the paths it used to take, forced in the child process:
   path before 2026-11-29 and of files with irregular quoting);
 - ``row-wise``: a list of dicts checked one value at a time.
 
-Runs alternate between paths so that the machine's drift touches all alike.
+A second table times ``botgraph.detect(path)`` with its defaults on the Parquet,
+quoted CSV and JSON Lines files, and on JSON Lines by the path before 2026-11-29
+(``--no-detect`` skips it; it takes about as long as the first table). Runs
+alternate between paths so that the machine's drift touches all alike.
 The Markdown table is printed and written into ``docs/benchmarks.md`` between
 ``<!-- ingest:start -->`` and ``<!-- ingest:end -->``.
 """
@@ -84,6 +88,12 @@ FORMATS: dict[str, tuple[str, list[tuple[str, str]]]] = {
         [("today", "columnar"), ("rowwise", "row-wise")],
     ),
 }
+
+
+#: (format, mode) pairs timed with ``detect`` as well: today's paths, and JSON Lines
+#: by the path it took before 2026-11-29.
+DETECT = [("parquet", "today"), ("csv-quoted", "today"), ("jsonl", "today")]
+DETECT += [("jsonl", "json-rowwise")]
 
 
 # =============================================================== data
@@ -143,8 +153,8 @@ def _files(n: int, seed: int, directory: Path = DATA) -> dict[str, Path]:
 # =============================================================== child
 
 
-def _child(kind: str, mode: str, path: Path) -> None:
-    """One ``ingest`` call on *path* by *mode*'s path; prints a JSON line."""
+def _child(call: str, kind: str, mode: str, path: Path) -> None:
+    """One ``ingest`` (or ``detect``) call on *path* by *mode*'s path; prints a JSON line."""
     sys.path.insert(0, str(ROOT / "src"))
     import botgraph
 
@@ -171,17 +181,21 @@ def _child(kind: str, mode: str, path: Path) -> None:
     for patch in patches:
         patch.start()
     start = time.perf_counter()
-    result = botgraph.ingest(records)
+    if call == "detect":
+        found = botgraph.detect(records)
+        size = len(found.flagged)
+    else:
+        size = len(botgraph.ingest(records))
     seconds = time.perf_counter() - start
     for patch in patches:
         patch.stop()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(json.dumps({"seconds": seconds, "records": len(result), "peak": peak}))
+    print(json.dumps({"seconds": seconds, "records": size, "peak": peak}))
 
 
-def _run_child(kind: str, mode: str, path: Path) -> dict[str, Any]:
+def _run_child(call: str, kind: str, mode: str, path: Path) -> dict[str, Any]:
     out = subprocess.run(
-        [sys.executable, __file__, "--child", kind, mode, str(path)],
+        [sys.executable, __file__, "--child", call, kind, mode, str(path)],
         check=True,
         capture_output=True,
         text=True,
@@ -219,8 +233,27 @@ def _machine() -> str:
     return f"{platform.platform()}, {cpu}, {os.cpu_count()} CPUs"
 
 
-def render(n: int, repeats: int, runs: dict[tuple[str, str], list[dict[str, Any]]]) -> str:
+def _rows(
+    runs: dict[tuple[str, str, str], list[dict[str, Any]]], call: str, kind: str, mode: str
+) -> str:
+    label, modes = FORMATS[kind]
+    done = runs[(call, kind, mode)]
+    today = statistics.median(r["seconds"] for r in runs[(call, kind, "today")])
+    median = statistics.median(r["seconds"] for r in done)
+    each = ", ".join(f"{r['seconds']:.2f}" for r in done)
+    peak = max(r["peak"] for r in done) / 2**30
+    ratio = "–" if mode == "today" else f"{median / today:.1f}× slower"
+    path_label = dict(modes)[mode]
+    name = f"{path_label} (today)" if mode == "today" else path_label
+    return f"| {label} | {name} | {median:.2f} | {each} | {peak:.2f} GiB | {ratio} |"
+
+
+def render(n: int, repeats: int, runs: dict[tuple[str, str, str], list[dict[str, Any]]]) -> str:
     versions = ", ".join(f"{k} {v}" for k, v in _versions().items())
+    header = [
+        "| input | path | s (median) | runs | peak RSS | against today |",
+        "| --- | --- | ---: | --- | ---: | ---: |",
+    ]
     lines = [
         "## Ingest by input format",
         "",
@@ -233,19 +266,19 @@ def render(n: int, repeats: int, runs: dict[tuple[str, str], list[dict[str, Any]
         "show the paths it took before 2026-11-29, or still takes for files "
         "`pyarrow` cannot read exactly (see `ingest`'s notes on speed).",
         "",
-        "| input | path | s (median) | runs | peak RSS | against today |",
-        "| --- | --- | ---: | --- | ---: | ---: |",
+        *header,
     ]
-    for kind, (label, modes) in FORMATS.items():
-        today = statistics.median(r["seconds"] for r in runs[(kind, "today")])
-        for mode, path_label in modes:
-            done = runs[(kind, mode)]
-            median = statistics.median(r["seconds"] for r in done)
-            each = ", ".join(f"{r['seconds']:.2f}" for r in done)
-            peak = max(r["peak"] for r in done) / 2**30
-            ratio = "–" if mode == "today" else f"{median / today:.1f}× slower"
-            name = f"{path_label} (today)" if mode == "today" else path_label
-            lines.append(f"| {label} | {name} | {median:.2f} | {each} | {peak:.2f} GiB | {ratio} |")
+    for kind, (_, modes) in FORMATS.items():
+        lines += [_rows(runs, "ingest", kind, mode) for mode, _ in modes]
+    if any(key[0] == "detect" for key in runs):
+        lines += [
+            "",
+            f"`botgraph.detect(path)` with its defaults on the same files ({n:,} records), "
+            "in the same run and the same way:",
+            "",
+            *header,
+        ]
+        lines += [_rows(runs, "detect", kind, mode) for kind, mode in DETECT]
     lines += [""]
     return "\n".join(lines)
 
@@ -277,26 +310,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="synthetic data seed (0)")
     parser.add_argument("--no-docs", action="store_true", help="do not update docs/benchmarks.md")
     parser.add_argument(
-        "--child", nargs=3, metavar=("FORMAT", "MODE", "PATH"), help=argparse.SUPPRESS
+        "--child", nargs=4, metavar=("CALL", "FORMAT", "MODE", "PATH"), help=argparse.SUPPRESS
     )
+    parser.add_argument("--no-detect", action="store_true", help="do not time detect on the files")
     args = parser.parse_args(argv)
     if args.child:
-        kind, mode, path = args.child
-        _child(kind, mode, Path(path))
+        call, kind, mode, path = args.child
+        _child(call, kind, mode, Path(path))
         return 0
     files = _files(args.size, args.seed)
-    runs: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    runs: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    plan = [("ingest", kind, mode) for kind, (_, modes) in FORMATS.items() for mode, _ in modes]
+    plan += [] if args.no_detect else [("detect", kind, mode) for kind, mode in DETECT]
     for repeat in range(args.repeats):
-        for kind, (label, modes) in FORMATS.items():
-            for mode, path_label in modes:
-                run = _run_child(kind, mode, files[kind])
-                runs.setdefault((kind, mode), []).append(run)
-                print(
-                    f"run {repeat + 1}: {label}, {path_label}: {run['seconds']:.2f} s", flush=True
-                )
-    counts = {r["records"] for done in runs.values() for r in done}
-    if len(counts) != 1:
-        raise SystemExit(f"the formats gave different record counts: {sorted(counts)}")
+        for call, kind, mode in plan:
+            run = _run_child(call, kind, mode, files[kind])
+            runs.setdefault((call, kind, mode), []).append(run)
+            took = f"{run['seconds']:.2f} s"
+            print(f"run {repeat + 1}: {call} {kind} by {mode}: {took}", flush=True)
+    for call in ("ingest", "detect"):
+        counts = {r["records"] for key, done in runs.items() if key[0] == call for r in done}
+        if len(counts) > 1:
+            raise SystemExit(f"{call} gave different counts across formats: {sorted(counts)}")
     section = render(args.size, args.repeats, runs)
     print(section)
     if not args.no_docs:

@@ -490,6 +490,17 @@ def _csv_rows(path: Path, gzipped: bool) -> tuple[tuple[str, ...], list[list[str
     return names, rows
 
 
+def _file_bytes(path: Path, gzipped: bool) -> bytes | None:
+    """The bytes of a text file without its byte-order mark (as the 'utf-8-sig' codec
+    reads it); None when it cannot be read, for the standard-library reader to raise
+    the error."""
+    try:
+        data = gzip.decompress(path.read_bytes()) if gzipped else path.read_bytes()
+    except (OSError, EOFError, zlib.error):
+        return None
+    return data.removeprefix(codecs.BOM_UTF8)
+
+
 def _read_csv_arrow(path: Path, gzipped: bool) -> _Table | None:
     """Read a CSV file with pyarrow; None when the csv module must read it.
 
@@ -503,12 +514,8 @@ def _read_csv_arrow(path: Path, gzipped: bool) -> _Table | None:
         return None
     pa = _pyarrow()
     pacsv = import_optional("pyarrow.csv", feature="Reading CSV files")
-    try:
-        data = gzip.decompress(path.read_bytes()) if gzipped else path.read_bytes()
-    except (OSError, EOFError, zlib.error):
-        return None  # the csv module raises the error
-    data = data.removeprefix(codecs.BOM_UTF8)  # as the 'utf-8-sig' codec does
-    if b"\x00" in data or not _crlf_only(data):
+    data = _file_bytes(path, gzipped)
+    if data is None or b"\x00" in data or not _crlf_only(data):
         return None
     fields = _quoted_fields(data)
     if fields is None:
@@ -719,11 +726,9 @@ def _read_jsonl_arrow(path: Path, gzipped: bool) -> _Table | None:
         return None
     pa = _pyarrow()
     pajson = import_optional("pyarrow.json", feature="Reading JSON Lines files")
-    try:
-        data = gzip.decompress(path.read_bytes()) if gzipped else path.read_bytes()
-    except (OSError, EOFError, zlib.error):
-        return None  # the json module raises the error
-    data = data.removeprefix(codecs.BOM_UTF8)  # as the 'utf-8-sig' codec does
+    data = _file_bytes(path, gzipped)
+    if data is None:
+        return None
     lines = _object_lines(data)
     if not lines:
         return None

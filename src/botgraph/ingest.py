@@ -2736,9 +2736,9 @@ def ingest(
     gives: strings, integers, booleans and lists of them, without a null
     inside a list. Other files (a float column, nested objects, stray quotes)
     are read with the :mod:`csv` or :mod:`json` module, as before. At 10^6
-    records a quoted CSV file took 3.1 s against 7.5 s with the :mod:`csv`
-    module, a JSON Lines file 3.2 s against 18 s with the :mod:`json` module
-    and row-wise checks, and a list of dicts 4.4 s against 11.5 s row-wise
+    records a quoted CSV file took 2.6 s against 7.6 s with the :mod:`csv`
+    module, a JSON Lines file 3.2 s against 19 s with the :mod:`json` module
+    and row-wise checks, and a list of dicts 5.4 s against 10.3 s row-wise
     (``docs/benchmarks.md``, "Ingest by input format").
     The path taken, and the columns read record by record, are logged at
     DEBUG level on the ``"botgraph"`` logger.

@@ -990,3 +990,23 @@ def test_reading_a_file_gives_arrow_memory_back(
     from_table = ingest(table)  # the caller's table stays alive: nothing to give back
     assert released == [1]
     assert from_file.fields["text"].tolist() == from_table.fields["text"].tolist()
+
+
+def test_lines_longer_than_a_read_block_take_the_standard_library(tmp_path: Path) -> None:
+    # pyarrow reads in blocks of 1 MiB and rejects a row longer than one; the
+    # standard-library readers take such files, with the same result.
+    rows = [{"account_id": f"a{k}", "timestamp": E0 + k, "text": f"t{k}"} for k in range(5)]
+    rows[2]["text"] = "x" * (3 << 20)
+    path = tmp_path / "r.jsonl"
+    path.write_text("\n".join(json.dumps(row) for row in rows), encoding="utf-8")
+    table = tmp_path / "r.csv"
+    with open(table, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(list(rows[0]))
+        writer.writerows(row.values() for row in rows)
+    for source in (path, table):
+        with _debug_messages() as messages:
+            recs = _check(source)
+        assert not any("with pyarrow" in m for m in messages)
+        assert isinstance(recs, Records)
+        assert len(recs.fields["text"][2]) == 3 << 20

@@ -719,8 +719,8 @@ def _read_jsonl_arrow(path: Path, gzipped: bool) -> _Table | None:
     every column's values are exactly those ``json.loads`` gives (:func:`_json_exact`;
     strings pyarrow took for times are read again as strings). Anything else, and
     any file pyarrow rejects (bad UTF-8 or JSON, a key twice in an object, a lone
-    surrogate, NaN ...), is left to the json module, which reads it line by line and
-    raises the same errors as before.
+    surrogate, NaN, a line longer than its 1 MiB read block ...), is left to the json
+    module, which reads it line by line and raises the same errors as before.
     """
     if not _has_pyarrow():
         return None

@@ -284,14 +284,11 @@ def render(n: int, repeats: int, runs: dict[tuple[str, str, str], list[dict[str,
 
 
 def write_docs(section: str, path: Path) -> None:
-    text = path.read_text(encoding="utf-8")
-    block = f"{MARK_START}\n{section}{MARK_END}"
-    if MARK_START in text and MARK_END in text:
-        head, rest = text.split(MARK_START, 1)
-        text = head + block + rest.split(MARK_END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    path.write_text(text, encoding="utf-8")
+    """Replace the text between the ingest markers of *path* (created when missing)."""
+    sys.path.insert(0, str(HERE))
+    from _docs import write_section
+
+    write_section(section, path, MARK_START, MARK_END)
 
 
 def _size_text(n: int) -> str:

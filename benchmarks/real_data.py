@@ -245,15 +245,11 @@ def render(rows: Sequence[Row]) -> str:
 
 
 def write_docs(section: str, path: Path) -> None:
-    text = path.read_text(encoding="utf-8")
-    block = f"{MARK_START}\n{section}{MARK_END}"
-    if MARK_START in text and MARK_END in text:
-        head, rest = text.split(MARK_START, 1)
-        tail = rest.split(MARK_END, 1)[1]
-        text = head + block + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    path.write_text(text, encoding="utf-8")
+    """Replace the text between the real-data markers of *path* (created when missing)."""
+    sys.path.insert(0, str(HERE))
+    from _docs import write_section
+
+    write_section(section, path, MARK_START, MARK_END)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1174,19 +1174,10 @@ def _runs_text(results: Mapping[str, Any]) -> str:
 
 def write_docs(section: str, path: Path) -> None:
     """Replace the text between the speed markers of *path* (created when missing)."""
-    block = f"{MARK_START}\n{section}{MARK_END}"
-    if path.exists():
-        text = path.read_text(encoding="utf-8")
-    else:
-        text = f"# Benchmarks\n\n{MARK_START}\n{MARK_END}\n"
-    if MARK_START in text and MARK_END in text:
-        head, rest = text.split(MARK_START, 1)
-        _, tail = rest.split(MARK_END, 1)
-        text = head + block + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    sys.path.insert(0, str(HERE))
+    from _docs import write_section
+
+    write_section(section, path, MARK_START, MARK_END)
 
 
 # =============================================================== main
